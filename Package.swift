@@ -1,0 +1,63 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SluiceCore", targets: ["SluiceCore"]),
+        .library(name: "SluiceSimulator", targets: ["SluiceSimulator"]),
+        .executable(name: "sluice", targets: ["sluice"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // The domain, the performance model and the policies: no I/O, no server dependencies.
+        .target(
+            name: "SluiceCore",
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // The discrete-event simulator, workloads, catalog loading and reports.
+        .target(
+            name: "SluiceSimulator",
+            dependencies: [
+                "SluiceCore",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [
+                .copy("Resources/catalog.json"),
+                .copy("Resources/azure-conv-2023.csv"),
+                .copy("Resources/LICENSE-azure-trace-CC-BY-4.0.txt"),
+            ]
+        ),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "SluiceCore",
+                "SluiceSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
+        .testTarget(name: "SluiceSimulatorTests", dependencies: ["SluiceCore", "SluiceSimulator"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
+    ]
+)
+
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    settings.append(.treatWarning("ExplicitSendable", as: .error))
+    target.swiftSettings = settings
+}

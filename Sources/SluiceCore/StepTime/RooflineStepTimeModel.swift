@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The roofline step-time model of SIMULATION.md §2.7 (after BLIS `sim/latency/roofline.go` and LLM-Viewer's
+/// per-operator roofline, with phase-specific efficiencies from public kernel tables).
+///
+/// ```
+/// F_lin  = (2·N·P_lin + 2·S·V·d) / t            W = b_w·(P_lin + V·d) / t
+/// T_lin  = max(F_lin/(η_c·F), W/(η_w·B)) + loss·min(…)
+/// T_att  = F_att/(η_a·F_bf16) + M_kv/(η_kv·B)
+/// T_comm = [t>1]·2·L·(τ_ar + 2(t−1)/t·N·d·b_a/(η_l·B_link))
+/// T_step = T_lin + T_att + T_comm + τ_step + τ_req·S + L·τ_layer
+/// ```
+/// For a mixture of experts the FFN FLOPs use the active experts and the FFN bytes the expected number of
+/// distinct experts a step touches, `E·(1 − (1 − k/E)^N)` (BLIS).
+///
+/// Every constant of the deployment is folded in at construction, so ``stepSeconds(_:)`` is a handful of
+/// multiply-adds: O(1) and allocation-free.
+public struct RooflineStepTimeModel: StepTimeModel, Hashable {
+    /// The efficiencies and overheads in use.
+    public let parameters: RooflineParameters
+
+    private let linearFlopsPerToken: Double
+    private let lmHeadFlopsPerSequence: Double
+    private let denseWeightBytes: Double
+    private let expertWeightBytes: Double  // one expert, all layers, one shard
+    private let experts: Double
+    private let activeShare: Double  // k/E
+    private let attentionFlopsPerPair: Double
+    private let kvBytesPerToken: Double
+    private let computeRate: Double  // η_c·F (FP8 weights double F)
+    private let weightRate: Double  // η_w·B
+    private let attentionRate: Double  // η_a·F_bf16
+    private let kvRate: Double  // η_kv·B
+    private let commFixedSeconds: Double  // 2·L·τ_ar  (0 at TP 1)
+    private let commSecondsPerToken: Double  // 2·L·2(t−1)/t·d·b_a/(η_l·B_link)
+    private let fixedSeconds: Double  // τ_step + L·τ_layer
+
+    /// Activation bytes per element moved by the all-reduce (BF16).
+    public static let activationBytes = 2.0
+
+    /// Builds the model for a deployment.
+    public init(deployment: Deployment, parameters: RooflineParameters = RooflineParameters()) {
+        let m = deployment.model
+        let g = deployment.gpu
+        let t = Double(deployment.tensorParallel)
+        let L = Double(m.layers)
+        self.parameters = parameters
+        let activeFFN = Double(m.activeExperts) * m.ffnParametersPerExpert
+        linearFlopsPerToken = 2 * L * (m.attentionParametersPerLayer + activeFFN) / t
+        lmHeadFlopsPerSequence = 2 * Double(m.vocabSize * m.hiddenSize) / t
+        let lmHead = Double(m.vocabSize * m.hiddenSize)
+        if m.experts > 1 {
+            denseWeightBytes = m.bytesPerWeight * (L * m.attentionParametersPerLayer + lmHead) / t
+            expertWeightBytes = m.bytesPerWeight * L * m.ffnParametersPerExpert / t
+        } else {
+            denseWeightBytes = m.bytesPerWeight * (L * (m.attentionParametersPerLayer + m.ffnParametersPerExpert) + lmHead) / t
+            expertWeightBytes = 0
+        }
+        experts = Double(m.experts)
+        activeShare = Double(m.activeExperts) / Double(m.experts)
+        attentionFlopsPerPair = 4 * Double(m.heads * m.headDim) * L / t
+        let kvHeadsPerShard = max(Double(m.kvHeads) / t, 1)
+        kvBytesPerToken = 2 * L * kvHeadsPerShard * Double(m.headDim) * m.bytesPerKVElement
+        let fp8Factor = m.bytesPerWeight <= 1 ? 2.0 : 1.0
+        computeRate = parameters.computeEfficiency * g.peakFlopsPerSecond * fp8Factor
+        weightRate = parameters.weightStreamEfficiency * g.memoryBandwidthBytesPerSecond
+        attentionRate = parameters.attentionEfficiency * g.peakFlopsPerSecond
+        kvRate = parameters.kvBandwidthEfficiency * g.memoryBandwidthBytesPerSecond
+        if deployment.tensorParallel > 1 {
+            commFixedSeconds = 2 * L * parameters.allReduceLatencySeconds
+            commSecondsPerToken =
+                2 * L * 2 * (t - 1) / t * Double(m.hiddenSize) * Self.activationBytes
+                / (parameters.linkEfficiency * g.linkBandwidthBytesPerSecond)
+        } else {
+            commFixedSeconds = 0
+            commSecondsPerToken = 0
+        }
+        fixedSeconds = parameters.stepOverheadSeconds + L * parameters.perLayerOverheadSeconds
+    }
+
+    /// Iteration time of `batch`, seconds. - Complexity: O(1).
+    @inlinable
+    public func stepSeconds(_ batch: BatchShape) -> Double {
+        evaluate(batch)
+    }
+
+    @usableFromInline
+    func evaluate(_ batch: BatchShape) -> Double {
+        if batch.isEmpty { return 0 }
+        let n = Double(batch.totalTokens)
+        let s = Double(batch.sequences)
+        let flops = linearFlopsPerToken * n + lmHeadFlopsPerSequence * s
+        var weights = denseWeightBytes
+        if expertWeightBytes > 0 {
+            let touched = experts * (1 - pow(1 - activeShare, n))
+            weights += expertWeightBytes * touched
+        }
+        let compute = flops / computeRate
+        let stream = weights / weightRate
+        let linear = max(compute, stream) + parameters.gemmOverlapLoss * min(compute, stream)
+        let attentionFlops = attentionFlopsPerPair * (batch.prefillAttentionPairs + Double(batch.decodeContextTokens))
+        let kvBytes = kvBytesPerToken * Double(batch.decodeContextTokens + batch.prefillContextTokens + batch.totalTokens)
+        let attention = attentionFlops / attentionRate + kvBytes / kvRate
+        let comm = commFixedSeconds + commSecondsPerToken * n
+        return linear + attention + comm + fixedSeconds + parameters.perSequenceOverheadSeconds * s
+    }
+}

@@ -1,0 +1,3 @@
+import SluiceCore
+import SluiceSimulator
+print("sluice")
