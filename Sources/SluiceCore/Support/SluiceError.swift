@@ -11,6 +11,15 @@ public struct SluiceError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The message shown to a person.
     public let description: String
 
+    /// Whether the error is a usage error (a bad value, an unknown name, a configuration that cannot work)
+    /// rather than a failure while reading or writing data. The CLI exits 2 for usage errors, 1 otherwise.
+    public var isUsageError: Bool {
+        switch code {
+        case .invalidValue, .unknownName, .modelDoesNotFit: true
+        case .malformedInput, .io: false
+        }
+    }
+
     private init(_ code: Code, _ description: String) {
         self.code = code
         self.description = description

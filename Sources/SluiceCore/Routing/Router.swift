@@ -1,0 +1,86 @@
+/// What a router may observe of the fleet: one entry per replica, by index.
+///
+/// The simulator implements it over its replicas; a gateway implements it over its backends.
+public protocol FleetView {
+    /// Number of replicas.
+    var replicaCount: Int { get }
+    /// Requests queued or running on a replica.
+    func outstandingRequests(replica: Int) -> Int
+    /// Tokens a replica holds or must still process: Σ over its live requests of prompt + generated tokens.
+    func outstandingTokens(replica: Int) -> Int
+}
+
+/// Picks the replica for each arriving request (once per request; no migration).
+///
+/// Routers see ``RequestInfo`` (no true output length) and a ``FleetView``; they must be deterministic given
+/// their seed.
+public protocol Router: Sendable {
+    /// Registered name (`round-robin`, ...).
+    var name: String { get }
+    /// The replica index in `0..<fleet.replicaCount` for `request`.
+    mutating func route(_ request: RequestInfo, fleet: some FleetView) -> Int
+}
+
+/// Cycles through replicas in order (Vidur's default global scheduler).
+public struct RoundRobinRouter: Router {
+    private var next = 0
+    /// Creates the router.
+    public init() {}
+    /// `round-robin`.
+    public var name: String { "round-robin" }
+    /// The next replica in turn.
+    public mutating func route(_ request: RequestInfo, fleet: some FleetView) -> Int {
+        defer { next += 1 }
+        return next % fleet.replicaCount
+    }
+}
+
+/// A uniformly random replica from a seeded generator.
+public struct RandomRouter: Router {
+    private var rng: SplitMix64
+    /// Creates the router with a seed.
+    public init(seed: UInt64) { rng = SplitMix64.stream(seed: seed, label: 0x726F_7574) }
+    /// `random`.
+    public var name: String { "random" }
+    /// A random replica.
+    public mutating func route(_ request: RequestInfo, fleet: some FleetView) -> Int {
+        Int(rng.next() % UInt64(fleet.replicaCount))
+    }
+}
+
+/// The replica with the fewest queued plus running requests (Vidur's `lor`); ties go to the lowest index.
+public struct LeastOutstandingRouter: Router {
+    /// Creates the router.
+    public init() {}
+    /// `least-outstanding`.
+    public var name: String { "least-outstanding" }
+    /// The least-loaded replica by request count.
+    public func route(_ request: RequestInfo, fleet: some FleetView) -> Int {
+        var best = 0
+        var bestLoad = Int.max
+        for r in 0..<fleet.replicaCount {
+            let load = fleet.outstandingRequests(replica: r)
+            if load < bestLoad { (best, bestLoad) = (r, load) }
+        }
+        return best
+    }
+}
+
+/// The replica with the fewest outstanding tokens (prompt still to prefill plus context held); ties go to
+/// the lowest index.
+public struct LeastWorkRouter: Router {
+    /// Creates the router.
+    public init() {}
+    /// `least-work`.
+    public var name: String { "least-work" }
+    /// The least-loaded replica by tokens.
+    public func route(_ request: RequestInfo, fleet: some FleetView) -> Int {
+        var best = 0
+        var bestLoad = Int.max
+        for r in 0..<fleet.replicaCount {
+            let load = fleet.outstandingTokens(replica: r)
+            if load < bestLoad { (best, bestLoad) = (r, load) }
+        }
+        return best
+    }
+}

@@ -1,0 +1,24 @@
+/// The routers users pick by name (`--router NAME`).
+public enum RouterRegistry: Sendable {
+    /// Names with one-line descriptions, in `--help` order.
+    public static let entries: [(name: String, summary: String)] = [
+        ("round-robin", "each replica in turn"),
+        ("random", "a uniformly random replica (seeded)"),
+        ("least-outstanding", "fewest queued + running requests"),
+        ("least-work", "fewest outstanding tokens (prompt + generated of live requests)"),
+    ]
+
+    /// Registered names.
+    public static var names: [String] { entries.map(\.name) }
+
+    /// A fresh router called `name`. - Throws: ``SluiceError`` listing the valid names.
+    public static func make(named name: String, seed: UInt64) throws(SluiceError) -> any Router {
+        switch name.lowercased() {
+        case "round-robin": return RoundRobinRouter()
+        case "random": return RandomRouter(seed: seed)
+        case "least-outstanding": return LeastOutstandingRouter()
+        case "least-work": return LeastWorkRouter()
+        default: throw .unknownName(kind: "router", name: name, valid: names)
+        }
+    }
+}

@@ -1,0 +1,174 @@
+import SluiceCore
+
+/// One simulated engine replica: an ``EngineState`` driven by an ``IterationScheduler`` and timed by a
+/// ``StepTimeModel``, plus what only the engine model may know (each request's true output length).
+///
+/// Per iteration: the scheduler fills the reused ``BatchPlan``; the step model prices it in O(1); when the
+/// iteration ends, ``finishIteration(now:metrics:)`` advances every scheduled sequence in one pass over
+/// the plan (no dictionary, no allocation) and releases finished requests.
+final class Replica {
+    let index: Int
+    let deployment: Deployment
+    var engine: EngineState
+    var scheduler: any IterationScheduler
+    let stepModel: any StepTimeModel
+    var plan = BatchPlan()
+    /// True output length of the request in each slot (the engine needs it to stop; policies never see it).
+    private var trueOutputTokens: [Int] = []
+    /// An iteration is in flight.
+    private(set) var isBusy = false
+    private(set) var iterationStartSeconds = 0.0
+    private(set) var busySeconds = 0.0
+    private(set) var iterations = 0
+    /// Largest token count and sequence count of any batch (checked against the limits by tests and reports).
+    private(set) var largestBatchTokens = 0
+    private(set) var largestBatchSequences = 0
+    /// Σ prompt + generated tokens of live requests (the `least-work` router's load).
+    private(set) var outstandingTokens = 0
+    /// Longest request (prompt + output) this replica can ever hold: the model length, at most the KV capacity.
+    let maxSequenceTokens: Int
+
+    init(index: Int, deployment: Deployment, scheduler: any IterationScheduler, maxBatchedTokens: Int,
+         stepModel: any StepTimeModel) throws(SluiceError) {
+        self.index = index
+        self.deployment = deployment
+        self.scheduler = scheduler
+        self.stepModel = stepModel
+        let limits = deployment.limits
+        let blocks = try deployment.kvBlockCapacity()
+        let kv = KVBlockPool(totalBlocks: blocks, blockSizeTokens: limits.blockSizeTokens, watermarkFraction: limits.watermarkFraction)
+        maxSequenceTokens = min(deployment.maxModelLenTokens, blocks * limits.blockSizeTokens)
+        engine = EngineState(
+            kv: kv, maxRunningSequences: limits.maxRunningSequences, maxBatchedTokens: maxBatchedTokens,
+            maxOutputTokens: limits.maxOutputTokens, maxModelLenTokens: maxSequenceTokens)
+    }
+
+    /// Why `request` can never run here, or `nil` if it can.
+    func rejection(for request: Request) -> String? {
+        if request.promptTokens + 1 > maxSequenceTokens {
+            return "prompt of \(request.promptTokens) tokens exceeds the replica's maximum sequence of \(maxSequenceTokens) tokens"
+        }
+        let tokens = scheduler.minimumTokensToRun(promptTokens: request.promptTokens, engine: engine)
+        let needed = engine.kv.blocks(forTokens: tokens)
+        let available = engine.kv.totalBlocks - engine.kv.watermarkBlocks
+        if needed > available {
+            return "needs \(needed) KV blocks to run but the replica has \(available) above the watermark"
+        }
+        return nil
+    }
+
+    /// Queues an admissible request; its output is truncated to what the engine allows.
+    /// - Returns: the output tokens it will produce.
+    func enqueue(_ request: Request) -> Int {
+        let output = max(1, min(request.outputTokens, deployment.limits.maxOutputTokens, maxSequenceTokens - request.promptTokens))
+        let slot = Int(engine.enqueue(request))
+        if slot == trueOutputTokens.count {
+            trueOutputTokens.append(output)
+        } else {
+            trueOutputTokens[slot] = output
+        }
+        outstandingTokens += request.promptTokens
+        return output
+    }
+
+    /// Asks the scheduler for the next batch at `now`. - Returns: the iteration's end time, or `nil` when idle.
+    func startIteration(now: Double) -> Double? {
+        engine.nowSeconds = now
+        for _ in 0..<2 {
+            plan.reset()
+            scheduler.schedule(&engine, into: &plan)
+            if !plan.isEmpty { break }
+            // vLLM admits nothing in a step that preempted; try once more before declaring the replica idle.
+            if engine.waiting.isEmpty || !engine.running.isEmpty { break }
+        }
+        guard !plan.isEmpty else { return nil }
+        largestBatchTokens = max(largestBatchTokens, plan.shape.totalTokens)
+        largestBatchSequences = max(largestBatchSequences, engine.running.count)
+        isBusy = true
+        iterationStartSeconds = now
+        return now + stepModel.stepSeconds(plan.shape)
+    }
+
+    /// The head of the waiting queue when the replica is empty yet cannot schedule anything (a bug guard:
+    /// admission checks make this unreachable); the caller rejects it so the run cannot hang.
+    func takeUnschedulableHead() -> EngineState.Slot? {
+        guard plan.isEmpty, engine.running.isEmpty, let slot = engine.waiting.first else { return nil }
+        engine.waiting.removeFirst()
+        return slot
+    }
+
+    /// Applies the finished iteration at `now`: computed tokens, sampled tokens, finished requests.
+    /// Requests that completed in the last finished iteration (storage reused across iterations).
+    private(set) var completedOutcomes: [RequestOutcome] = []
+
+    func finishIteration(now: Double, metrics: inout ServingMetrics) {
+        completedOutcomes.removeAll(keepingCapacity: true)
+        let duration = now - iterationStartSeconds
+        busySeconds += duration
+        iterations += 1
+        isBusy = false
+        var finished = 0
+        for slot in plan.slots {
+            let i = Int(slot)
+            engine.sequences[i].computedTokens += engine.sequences[i].scheduledTokens
+            engine.sequences[i].scheduledTokens = 0
+            guard engine.sequences[i].computedTokens == engine.sequences[i].totalTokens else { continue }
+            // Every token is computed: the step sampled a new one.
+            engine.sequences[i].generatedTokens += 1
+            outstandingTokens += 1
+            let cls = engine.sequences[i].sloClass
+            if engine.sequences[i].firstTokenSeconds == nil {
+                engine.sequences[i].firstTokenSeconds = now
+                metrics.recordFirstToken(sloClass: cls, seconds: now - engine.sequences[i].arrivalSeconds)
+            } else {
+                let gap = now - engine.sequences[i].lastTokenSeconds
+                metrics.recordGap(sloClass: cls, seconds: gap)
+                if gap > engine.sequences[i].maxGapSeconds { engine.sequences[i].maxGapSeconds = gap }
+            }
+            engine.sequences[i].lastTokenSeconds = now
+            if engine.sequences[i].generatedTokens >= trueOutputTokens[i] { finished += 1 }
+        }
+        scheduler.didFinishIteration(engine, durationSeconds: duration)
+        guard finished > 0 else { return }
+        var kept = 0
+        for r in 0..<engine.running.count {
+            let slot = engine.running[r]
+            let i = Int(slot)
+            if engine.sequences[i].generatedTokens >= trueOutputTokens[i] {
+                completedOutcomes.append(outcome(slot: slot, now: now))
+                outstandingTokens -= engine.sequences[i].totalTokens
+                engine.release(slot)
+            } else {
+                engine.running[kept] = slot
+                kept += 1
+            }
+        }
+        engine.running.removeLast(engine.running.count - kept)
+    }
+
+    /// Removes a waiting request that can never run and frees its slot. - Returns: its outcome.
+    func reject(slot: EngineState.Slot, reason: String) -> RequestOutcome {
+        var o = outcome(slot: slot, now: engine.nowSeconds)
+        o.status = .rejected
+        o.rejectReason = reason
+        o.sloMet = false
+        outstandingTokens -= engine.sequences[Int(slot)].totalTokens
+        engine.release(slot)
+        return o
+    }
+
+    private func outcome(slot: EngineState.Slot, now: Double) -> RequestOutcome {
+        let s = engine.sequences[Int(slot)]
+        var o = RequestOutcome(
+            requestID: s.requestID, replica: index, sloClass: s.sloClass, status: .completed,
+            arrivalSeconds: s.arrivalSeconds, promptTokens: s.promptTokens, outputTokens: s.generatedTokens)
+        let first = s.firstTokenSeconds ?? now
+        o.ttftSeconds = first - s.arrivalSeconds
+        o.e2eSeconds = now - s.arrivalSeconds
+        o.tpotSeconds = s.generatedTokens > 1 ? (now - first) / Double(s.generatedTokens - 1) : 0
+        o.queueingSeconds = (s.firstScheduledSeconds ?? now) - s.arrivalSeconds
+        o.maxTBTSeconds = s.maxGapSeconds
+        o.preemptions = s.preemptions
+        return o
+    }
+}

@@ -1,0 +1,186 @@
+public import SluiceCore
+import HeapModule
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What one simulated replica runs.
+public struct ReplicaSpec: Sendable {
+    /// The deployment (model, GPU, TP, engine limits).
+    public var deployment: Deployment
+    /// The scheduler's registered name.
+    public var scheduler: String
+    /// The step-time model; `nil` builds a default-parameter roofline for the deployment.
+    public var stepModel: (any StepTimeModel)?
+
+    /// Creates a replica spec.
+    public init(deployment: Deployment, scheduler: String, stepModel: (any StepTimeModel)? = nil) {
+        self.deployment = deployment
+        self.scheduler = scheduler
+        self.stepModel = stepModel
+    }
+}
+
+/// One simulation: a fleet of replicas, a router and the SLO classes; ``run(_:outcomes:progress:)`` replays
+/// a request stream through it.
+///
+/// The event loop keeps one total order: events are keyed by (time, kind, sequence number), an iteration end
+/// sorting before an arrival at the same instant; arrivals are pulled from the source one at a time, so memory
+/// is bounded by live requests. The same inputs and seed give the same outputs, bit for bit.
+public struct Simulation: Sendable {
+    /// The replicas.
+    public var replicas: [ReplicaSpec]
+    /// The router's registered name.
+    public var router: String
+    /// The SLO classes requests are judged against.
+    public var sloClasses: SLOClassTable
+    /// Seed for every random choice in the run (the router's).
+    public var seed: UInt64
+
+    /// Creates a simulation.
+    public init(replicas: [ReplicaSpec], router: String = "round-robin", sloClasses: SLOClassTable, seed: UInt64 = 0) {
+        self.replicas = replicas
+        self.router = router
+        self.sloClasses = sloClasses
+        self.seed = seed
+    }
+
+    /// Progress reported while running: requests arrived so far and simulated seconds.
+    public typealias Progress = (_ arrived: Int, _ simulatedSeconds: Double) -> Void
+
+    /// Events between progress callbacks.
+    public static let progressInterval = 1 << 16
+
+    /// Runs the requests of `source` to completion.
+    /// - Parameters:
+    ///   - source: requests in arrival order.
+    ///   - outcomes: receives each request's outcome as it ends.
+    ///   - progress: called every ``progressInterval`` events.
+    /// - Returns: the run's result.
+    /// - Throws: ``SluiceError`` for a bad configuration, malformed input or a failing sink.
+    public func run(
+        _ source: inout some RequestSource, outcomes: inout some RequestOutcomeSink, progress: Progress? = nil
+    ) throws(SluiceError) -> SimulationResult {
+        let wallStart = monotonicSeconds()
+        guard !replicas.isEmpty else { throw .invalidValue(field: "replicas", value: "0", allowed: "at least 1 replica") }
+        var fleet: [Replica] = []
+        for (i, spec) in replicas.enumerated() {
+            let entry = try SchedulerRegistry.entry(named: spec.scheduler)
+            let budget = spec.deployment.limits.maxBatchedTokens ?? entry.defaultMaxBatchedTokens ?? Int.max
+            guard budget > 0 else { throw .invalidValue(field: "chunk-size", value: "\(budget)", allowed: "a positive token count") }
+            let model = spec.stepModel ?? RooflineStepTimeModel(deployment: spec.deployment)
+            fleet.append(try Replica(index: i, deployment: spec.deployment, scheduler: entry.make(), maxBatchedTokens: budget, stepModel: model))
+        }
+        var router = try RouterRegistry.make(named: router, seed: seed)
+        var metrics = ServingMetrics(classCount: sloClasses.count)
+        var events = Heap<IterationEnd>()
+        var sequence: UInt64 = 0
+        var eventCount = 0
+        var arrived = 0
+        var truncated = 0
+        var lastEventSeconds = 0.0
+        var sinkError: SluiceError?
+        let classes = sloClasses
+
+        func finish(_ o: RequestOutcome) {
+            var o = o
+            if o.status == .completed {
+                o.sloMet = classes[o.sloClass].targets.isMet(
+                    ttftSeconds: o.ttftSeconds, maxGapSeconds: o.maxTBTSeconds, tpotSeconds: o.tpotSeconds, e2eSeconds: o.e2eSeconds)
+            }
+            metrics.recordOutcome(o)
+            do throws(SluiceError) { try outcomes.record(o) } catch { if sinkError == nil { sinkError = error } }
+        }
+        func start(_ replica: Replica, at now: Double) {
+            while true {
+                if let end = replica.startIteration(now: now) {
+                    events.insert(IterationEnd(seconds: end, sequence: sequence, replica: Int32(replica.index)))
+                    sequence &+= 1
+                    return
+                }
+                guard let slot = replica.takeUnschedulableHead() else { return }
+                finish(replica.reject(slot: slot, reason: "could not be scheduled on an idle replica"))
+            }
+        }
+
+        var nextArrival = try source.next()
+        while true {
+            if let next = nextArrival, events.min.map({ next.arrivalSeconds < $0.seconds }) ?? true {
+                // Arrival.
+                let request = next
+                guard request.sloClass >= 0 && request.sloClass < classes.count else {
+                    throw .invalidValue(field: "sloClass", value: "\(request.sloClass)", allowed: "0..<\(classes.count)")
+                }
+                let now = max(request.arrivalSeconds, lastEventSeconds)
+                lastEventSeconds = now
+                arrived += 1
+                metrics.recordArrival(sloClass: request.sloClass)
+                let r = router.route(request.info, fleet: FleetSnapshot(replicas: fleet))
+                guard r >= 0 && r < fleet.count else {
+                    throw .invalidValue(field: "router result", value: "\(r)", allowed: "0..<\(fleet.count)")
+                }
+                let replica = fleet[r]
+                if let reason = replica.rejection(for: request) {
+                    var o = RequestOutcome(
+                        requestID: request.id, replica: r, sloClass: request.sloClass, status: .rejected,
+                        arrivalSeconds: request.arrivalSeconds, promptTokens: request.promptTokens, outputTokens: 0)
+                    o.rejectReason = reason
+                    finish(o)
+                } else {
+                    if replica.enqueue(request) < request.outputTokens { truncated += 1 }
+                    if !replica.isBusy { start(replica, at: now) }
+                }
+                nextArrival = try source.next()
+            } else if let event = events.popMin() {
+                lastEventSeconds = event.seconds
+                let replica = fleet[Int(event.replica)]
+                replica.finishIteration(now: event.seconds, metrics: &metrics)
+                for o in replica.completedOutcomes { finish(o) }
+                start(replica, at: event.seconds)
+            } else {
+                break
+            }
+            eventCount += 1
+            if let progress, eventCount % Self.progressInterval == 0 { progress(arrived, lastEventSeconds) }
+            if let sinkError { throw sinkError }
+        }
+        if let sinkError { throw sinkError }
+        return SimulationResult(
+            replicas: fleet.map { ReplicaReport(label: $0.deployment.label, scheduler: $0.scheduler.name, pricePerHourUSD: $0.deployment.pricePerHourUSD,
+                                                gpus: $0.deployment.tensorParallel, busySeconds: $0.busySeconds, iterations: $0.iterations,
+                                                kvBlocks: $0.engine.kv.totalBlocks, kvBlocksFreeAtEnd: $0.engine.kv.freeBlocks,
+                                                liveAtEnd: $0.engine.liveCount, preemptions: $0.engine.preemptionCount,
+                                                maxBatchedTokens: $0.engine.maxBatchedTokens, largestBatchTokens: $0.largestBatchTokens,
+                                                largestRunningSequences: $0.largestBatchSequences) },
+            router: router.name, sloClasses: classes, metrics: metrics, simulatedSeconds: lastEventSeconds,
+            wallSeconds: monotonicSeconds() - wallStart, events: eventCount, truncatedOutputs: truncated)
+    }
+}
+
+/// The end of one replica's iteration: the only event kind in the heap (arrivals stream in beside it).
+private struct IterationEnd: Comparable {
+    var seconds: Double
+    var sequence: UInt64
+    var replica: Int32
+
+    static func < (a: IterationEnd, b: IterationEnd) -> Bool {
+        a.seconds < b.seconds || (a.seconds == b.seconds && a.sequence < b.sequence)
+    }
+}
+
+/// The fleet as a router sees it.
+private struct FleetSnapshot: FleetView {
+    let replicas: [Replica]
+    var replicaCount: Int { replicas.count }
+    func outstandingRequests(replica: Int) -> Int { replicas[replica].engine.liveCount }
+    func outstandingTokens(replica: Int) -> Int { replicas[replica].outstandingTokens }
+}
+
+/// Seconds on a monotonic clock (for wall-time measurement only; never inside the simulated world).
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

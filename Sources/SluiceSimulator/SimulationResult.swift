@@ -1,0 +1,76 @@
+public import SluiceCore
+
+/// What one replica did during a run.
+public struct ReplicaReport: Sendable, Hashable, Codable {
+    /// Deployment label (`model@gpuxTP`).
+    public var label: String
+    /// Scheduler name.
+    public var scheduler: String
+    /// Price of the replica per hour, USD.
+    public var pricePerHourUSD: Double
+    /// GPUs in the replica.
+    public var gpus: Int
+    /// Seconds with an iteration in flight.
+    public var busySeconds: Double
+    /// Iterations run.
+    public var iterations: Int
+    /// KV blocks of the replica.
+    public var kvBlocks: Int
+    /// KV blocks free when the run ended (equals `kvBlocks` when every block came back).
+    public var kvBlocksFreeAtEnd: Int
+    /// Requests still live at the end (0 when every request completed or was rejected).
+    public var liveAtEnd: Int
+    /// Preemptions on this replica.
+    public var preemptions: Int
+    /// The iteration token budget in force.
+    public var maxBatchedTokens: Int
+    /// Largest number of tokens in one iteration (never above `maxBatchedTokens`).
+    public var largestBatchTokens: Int
+    /// Largest number of running sequences (never above the engine's cap).
+    public var largestRunningSequences: Int
+}
+
+/// The result of a simulation: metrics, cost and counters.
+///
+/// Cost model: every replica is paid for the whole simulated span (from time 0 to the last event), busy or idle,
+/// at its on-demand price: GPU time costs money whether the GPU works or idles.
+public struct SimulationResult: Sendable {
+    /// Per-replica reports.
+    public var replicas: [ReplicaReport]
+    /// Router name.
+    public var router: String
+    /// The SLO classes.
+    public var sloClasses: SLOClassTable
+    /// The metrics.
+    public var metrics: ServingMetrics
+    /// Simulated span, seconds.
+    public var simulatedSeconds: Double
+    /// Host wall time of the run, seconds (the only figure that varies between identical runs).
+    public var wallSeconds: Double
+    /// Events processed (arrivals plus iteration ends).
+    public var events: Int
+    /// Requests whose output was cut to the engine's output cap or model length.
+    public var truncatedOutputs: Int
+
+    /// Iterations over all replicas.
+    public var iterations: Int { replicas.reduce(0) { $0 + $1.iterations } }
+    /// GPU-hours paid for.
+    public var gpuHours: Double { replicas.reduce(0) { $0 + Double($1.gpus) } * simulatedSeconds / 3600 }
+    /// Cost of the fleet over the span, USD.
+    public var costUSD: Double { replicas.reduce(0) { $0 + $1.pricePerHourUSD } * simulatedSeconds / 3600 }
+    /// Share of replica-time with an iteration in flight.
+    public var gpuBusyFraction: Double {
+        let total = Double(replicas.count) * simulatedSeconds
+        return total > 0 ? replicas.reduce(0) { $0 + $1.busySeconds } / total : 0
+    }
+    /// Output tokens per simulated second.
+    public var outputTokensPerSecond: Double {
+        simulatedSeconds > 0 ? Double(metrics.overall.outputTokens) / simulatedSeconds : 0
+    }
+    /// Cost per million output tokens, USD.
+    public var usdPerMillionOutputTokens: Double {
+        metrics.overall.outputTokens > 0 ? costUSD / Double(metrics.overall.outputTokens) * 1e6 : 0
+    }
+    /// Preemptions over all replicas.
+    public var preemptions: Int { replicas.reduce(0) { $0 + $1.preemptions } }
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+import SluiceSimulator
+
+/// `sluice capacity`: the highest request rate at which a target holds.
+struct Capacity: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find the highest request rate at which a latency/SLO target holds, printing the curve.",
+        discussion: """
+            Target grammar: clauses joined by 'and'; a clause is STAT(METRIC)<=SECONDS (STAT: mean, p50, p90, p99, max; \
+            METRIC: ttft, tbt, tpot, e2e, queueing; '500ms' works too), 'slo>=0.9' (SLO attainment) or 'rejected<=0'. \
+            The rate is applied by time-scaling a timestamped trace, or as the Poisson/gamma rate otherwise. \
+            The search sweeps up geometrically from --min-rate until the target fails, then bisects.
+            """)
+
+    @OptionGroup var workload: WorkloadOptions
+    @OptionGroup var fleet: FleetOptions
+
+    @Option(help: ArgumentHelp("The target, e.g. 'p50(ttft)<=0.5 and p99(tbt)<=0.2'.", valueName: "EXPR"))
+    var target = "p50(ttft)<=0.5 and p99(tbt)<=0.2"
+
+    @Option(help: ArgumentHelp("Iteration scheduler.", valueName: "NAME"))
+    var scheduler = "vllm"
+
+    @Option(help: ArgumentHelp("Router.", valueName: "NAME"))
+    var router = "round-robin"
+
+    @Option(help: "First rate tried, requests/s.")
+    var minRate = 1.0
+
+    @Option(help: "Highest rate tried, requests/s.")
+    var maxRate = 1000.0
+
+    @Option(help: "Stop when the bracket is this tight (relative).")
+    var tolerance = 0.02
+
+    @Option(help: ArgumentHelp("Write the curve as JSON.", valueName: "FILE"))
+    var json: String?
+
+    @Flag(help: "Do not draw the progress bar on stderr.")
+    var noProgress = false
+
+    func run() throws {
+        let parsed = try CapacityTarget(parsing: target)
+        let search = try CapacitySearch(startRate: minRate, maxRate: maxRate, relativeTolerance: tolerance)
+        let catalog = try fleet.loadCatalog()
+        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !noProgress)
+        let (capacity, points) = try search.run(target: parsed) { (rate: Double) throws(SluiceError) -> SimulationSummary in
+            do {
+                return try runner.run(scheduler: scheduler, router: router, rate: rate, label: "\(fixed(rate, 3)) req/s")
+            } catch let e as SluiceError {
+                throw e
+            } catch {
+                throw SluiceError.io(path: "capacity run", reason: "\(error)")
+            }
+        }
+        print("target: \(parsed)   scheduler \(scheduler), router \(router), \(workload.describe())\n")
+        var t = TextTable(["rate req/s", "meets", "TTFT p50", "TTFT p99", "TBT p99", "E2E p99", "SLO", "rej", "$/Mtok"])
+        for p in points {
+            let s = p.summary
+            t.add([fixed(p.rate, 3), p.meetsTarget ? "yes" : "no", millis(s.ttft.p50), millis(s.ttft.p99), millis(s.tbt.p99),
+                   millis(s.e2e.p99), percent(s.sloAttainment), "\(s.rejected)", fixed(s.usdPerMillionOutputTokens, 3)])
+        }
+        print("latencies in ms\n" + t.render())
+        if let capacity {
+            print("capacity: \(fixed(capacity, 3)) requests/s")
+        } else {
+            print("capacity: the target fails at every rate tried (lowest \(fixed(points.first?.rate ?? minRate, 3)) requests/s)")
+        }
+        if let json {
+            struct Curve: Encodable {
+                let target: String
+                let capacity: Double?
+                let points: [Row]
+            }
+            struct Row: Encodable {
+                let rate: Double
+                let meetsTarget: Bool
+                let summary: SimulationSummary
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let curve = Curve(target: target, capacity: capacity, points: points.map { Row(rate: $0.rate, meetsTarget: $0.meetsTarget, summary: $0.summary) })
+            try writeData(try encoder.encode(curve), to: json)
+        }
+    }
+}

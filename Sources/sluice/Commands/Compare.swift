@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+import SluiceSimulator
+
+/// `sluice compare`: several schedulers and routers on identical arrivals.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare schedulers and routers on the same arrivals, side by side.",
+        discussion: """
+            With no arguments it replays the bundled Azure LLM inference trace 2023 (conversation, 19,366 requests, \
+            one hour) on 4 x llama-3.1-8b@h100-sxm and compares the baseline schedulers.
+
+            """ + SchedulerHelp.text)
+
+    @OptionGroup var workload: WorkloadOptions
+    @OptionGroup var fleet: FleetOptions
+
+    @Option(help: ArgumentHelp("Comma-separated schedulers.", valueName: "NAMES"))
+    var schedulers = "vllm,sarathi,sarathi-spf,orca,static"
+
+    @Option(help: ArgumentHelp("Comma-separated routers.", valueName: "NAMES"))
+    var routers = "round-robin"
+
+    @Option(help: ArgumentHelp("Write every run's summary as JSON: {\"runs\": [...]}.", valueName: "FILE"))
+    var json: String?
+
+    @Flag(help: "Do not draw the progress bar on stderr.")
+    var noProgress = false
+
+    func run() throws {
+        let schedulerNames = schedulers.split(separator: ",").map { String($0).trimmed(" ") }
+        let routerNames = routers.split(separator: ",").map { String($0).trimmed(" ") }
+        for s in schedulerNames { _ = try SchedulerRegistry.entry(named: s) }
+        for r in routerNames { _ = try RouterRegistry.make(named: r, seed: 0) }
+        let catalog = try fleet.loadCatalog()
+        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !noProgress)
+        var runs: [SimulationSummary] = []
+        for s in schedulerNames {
+            for r in routerNames {
+                runs.append(try runner.run(scheduler: s, router: r))
+            }
+        }
+        let deployments = runs.first.map { SummaryPrinter.describe($0.deployments) } ?? ""
+        print("\(workload.describe()) on \(deployments)\n")
+        print(SummaryPrinter.comparison(runs), terminator: "")
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try writeData(try encoder.encode(["runs": runs]), to: json)
+        }
+    }
+}

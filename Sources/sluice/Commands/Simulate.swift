@@ -1,0 +1,28 @@
+import ArgumentParser
+import SluiceCore
+import SluiceSimulator
+
+/// `sluice simulate`: one configuration on one workload.
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate one fleet configuration on a workload and print its latency, SLO and cost figures.",
+        discussion: SchedulerHelp.text)
+
+    @OptionGroup var workload: WorkloadOptions
+    @OptionGroup var fleet: FleetOptions
+    @OptionGroup var output: OutputOptions
+
+    @Option(help: ArgumentHelp("Iteration scheduler (see below).", valueName: "NAME"))
+    var scheduler = "vllm"
+
+    @Option(help: ArgumentHelp("Router: round-robin, random, least-outstanding, least-work.", valueName: "NAME"))
+    var router = "round-robin"
+
+    func run() throws {
+        let catalog = try fleet.loadCatalog()
+        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !output.noProgress)
+        let summary = try runner.run(scheduler: scheduler, router: router, requestsCSV: output.requestsCsv)
+        print(SummaryPrinter.report(summary), terminator: "")
+        if let path = output.json { try writeJSON(summary, to: path) }
+    }
+}

@@ -1,0 +1,179 @@
+import ArgumentParser
+import SluiceCore
+import SluiceSimulator
+
+/// Options that describe the fleet: deployment, engine limits and the step-time model.
+struct FleetOptions: ParsableArguments {
+    @Option(help: "Model name from the catalog (see 'sluice catalog').")
+    var model = "llama-3.1-8b"
+
+    @Option(help: "GPU name from the catalog.")
+    var gpu = "h100-sxm"
+
+    @Option(help: "Tensor-parallel degree (GPUs per replica).")
+    var tp = 1
+
+    @Option(help: "Number of identical replicas.")
+    var replicas = 4
+
+    @Option(
+        help: ArgumentHelp(
+            "A heterogeneous fleet instead of --model/--gpu/--tp/--replicas.",
+            discussion: "Comma-separated groups [COUNT*]MODEL@GPU[:tpN], e.g. '2*llama-3.1-8b@h100-sxm,2*llama-3.1-8b@a100-80g:tp2'.",
+            valueName: "SPEC"))
+    var fleet: String?
+
+    @Option(name: .customLong("catalog"), help: ArgumentHelp("Extra catalog file (JSON or YAML) with GPUs/models; repeatable.", valueName: "FILE"))
+    var catalogs: [String] = []
+
+    @Option(help: ArgumentHelp("Token budget per iteration (chunked-prefill chunk size); default per scheduler.", valueName: "TOKENS"))
+    var chunkSize: Int?
+
+    @Option(help: "Cap on running sequences per replica (vLLM max_num_seqs).")
+    var maxNumSeqs = 256
+
+    @Option(help: "KV-cache block size, tokens.")
+    var blockSize = 16
+
+    @Option(help: "Explicit KV block count per replica (default: derived from GPU memory).")
+    var kvBlocks: Int?
+
+    @Option(help: "Fraction of GPU memory the engine uses (vLLM gpu_memory_utilization).")
+    var gpuMemoryUtilization = 0.9
+
+    @Option(help: "Longest prompt + output per request (default: the model's context length).")
+    var maxModelLen: Int?
+
+    @Option(help: "Cap on output tokens per request; Orca/static reserve prompt + this many.")
+    var maxOutputTokens = 4096
+
+    @Option(help: ArgumentHelp("Step-time model: roofline or table (Vidur profile CSV given by --profile).", valueName: "KIND"))
+    var stepModel = "roofline"
+
+    @Option(help: ArgumentHelp("Vidur-format mlp.csv for --step-model table.", valueName: "FILE"))
+    var profile: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Roofline calibration: 'auto' (the bundled one for MODEL@GPU if any), 'none', or a calibration file.",
+            valueName: "FILE|auto|none"))
+    var calibration = "auto"
+
+    /// The catalog in force (bundled plus --catalog files).
+    func loadCatalog() throws -> Catalog {
+        try CatalogLoader.builtIn(merging: catalogs)
+    }
+
+    /// The engine limits from the flags.
+    func limits() throws -> EngineLimits {
+        func positive(_ name: String, _ v: Int?) throws {
+            if let v, v <= 0 { throw SluiceError.invalidValue(field: "--\(name)", value: "\(v)", allowed: "a positive integer") }
+        }
+        try positive("chunk-size", chunkSize)
+        try positive("max-num-seqs", maxNumSeqs)
+        try positive("block-size", blockSize)
+        try positive("kv-blocks", kvBlocks)
+        try positive("max-model-len", maxModelLen)
+        try positive("max-output-tokens", maxOutputTokens)
+        guard gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1 else {
+            throw SluiceError.invalidValue(field: "--gpu-memory-utilization", value: "\(gpuMemoryUtilization)", allowed: "a fraction in (0, 1]")
+        }
+        return EngineLimits(
+            maxBatchedTokens: chunkSize, maxRunningSequences: maxNumSeqs, blockSizeTokens: blockSize, kvBlocks: kvBlocks,
+            gpuMemoryUtilization: gpuMemoryUtilization, maxModelLenTokens: maxModelLen, maxOutputTokens: maxOutputTokens)
+    }
+
+    /// The deployments of the fleet, one per replica.
+    func deployments(catalog: Catalog) throws -> [Deployment] {
+        let limits = try limits()
+        var groups: [(count: Int, model: String, gpu: String, tp: Int)] = []
+        if let fleet {
+            groups = try FleetSpecParser.parse(fleet)
+        } else {
+            guard replicas > 0 else { throw SluiceError.invalidValue(field: "--replicas", value: "\(replicas)", allowed: "a positive integer") }
+            groups = [(replicas, model, gpu, tp)]
+        }
+        var out: [Deployment] = []
+        for g in groups {
+            guard g.tp > 0 else { throw SluiceError.invalidValue(field: "--tp", value: "\(g.tp)", allowed: "a positive integer") }
+            let d = Deployment(model: try catalog.model(named: g.model), gpu: try catalog.gpu(named: g.gpu), tensorParallel: g.tp, limits: limits)
+            _ = try d.kvBlockCapacity()  // a model that does not fit fails here, with by how much
+            out += Array(repeating: d, count: g.count)
+        }
+        return out
+    }
+
+    /// The step-time model for a deployment.
+    func stepTimeModel(for deployment: Deployment) throws -> any StepTimeModel {
+        let parameters = try StepModelFactory.rooflineParameters(calibration: calibration, deployment: deployment)
+        switch stepModel.lowercased() {
+        case "roofline":
+            return RooflineStepTimeModel(deployment: deployment, parameters: parameters)
+        case "table":
+            guard let profile else {
+                throw SluiceError.invalidValue(field: "--profile", value: "(missing)", allowed: "a Vidur mlp.csv path with --step-model table")
+            }
+            return try StepModelFactory.tableModel(profile: profile, deployment: deployment, parameters: parameters)
+        default:
+            throw SluiceError.unknownName(kind: "step model", name: stepModel, valid: ["roofline", "table"])
+        }
+    }
+
+    /// Replica specs running `scheduler`.
+    func replicaSpecs(scheduler: String, catalog: Catalog) throws -> [ReplicaSpec] {
+        _ = try SchedulerRegistry.entry(named: scheduler)
+        var models: [Deployment: any StepTimeModel] = [:]
+        return try deployments(catalog: catalog).map { d in
+            let m: any StepTimeModel
+            if let cached = models[d] { m = cached } else {
+                m = try stepTimeModel(for: d)
+                models[d] = m
+            }
+            return ReplicaSpec(deployment: d, scheduler: scheduler, stepModel: m)
+        }
+    }
+}
+
+/// Parses `--fleet` specs.
+enum FleetSpecParser {
+    static func parse(_ spec: String) throws -> [(count: Int, model: String, gpu: String, tp: Int)] {
+        var out: [(Int, String, String, Int)] = []
+        for raw in spec.split(separator: ",") {
+            let part = String(raw).trimmed(" ")
+            var rest = Substring(part)
+            var count = 1
+            if let star = rest.firstIndex(of: "*") {
+                guard let c = Int(rest[..<star]), c > 0 else {
+                    throw SluiceError.invalidValue(field: "--fleet", value: part, allowed: "[COUNT*]MODEL@GPU[:tpN] with a positive COUNT")
+                }
+                count = c
+                rest = rest[rest.index(after: star)...]
+            }
+            var tp = 1
+            if let colon = rest.firstIndex(of: ":") {
+                let t = rest[rest.index(after: colon)...]
+                guard t.hasPrefix("tp"), let v = Int(t.dropFirst(2)), v > 0 else {
+                    throw SluiceError.invalidValue(field: "--fleet", value: part, allowed: "[COUNT*]MODEL@GPU[:tpN], e.g. 2*llama-3.1-8b@h100-sxm:tp2")
+                }
+                tp = v
+                rest = rest[..<colon]
+            }
+            let mg = rest.split(separator: "@")
+            guard mg.count == 2, !mg[0].isEmpty, !mg[1].isEmpty else {
+                throw SluiceError.invalidValue(field: "--fleet", value: part, allowed: "[COUNT*]MODEL@GPU[:tpN]")
+            }
+            out.append((count, String(mg[0]), String(mg[1]), tp))
+        }
+        guard !out.isEmpty else { throw SluiceError.invalidValue(field: "--fleet", value: spec, allowed: "at least one group") }
+        return out
+    }
+}
+
+extension String {
+    func trimmed(_ set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s.removeFirst() }
+        while s.last == set { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// Where results go besides the table on stdout.
+struct OutputOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Write the summary as JSON to FILE.", valueName: "FILE"))
+    var json: String?
+
+    @Option(help: ArgumentHelp("Write one CSV row per request to FILE.", valueName: "FILE"))
+    var requestsCsv: String?
+
+    @Flag(help: "Do not draw the progress bar on stderr.")
+    var noProgress = false
+}

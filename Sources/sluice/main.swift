@@ -1,3 +1,0 @@
-import SluiceCore
-import SluiceSimulator
-print("sluice")
