@@ -61,3 +61,12 @@ for target in package.targets where [.executable, .test, .regular].contains(targ
     settings.append(.treatWarning("ExplicitSendable", as: .error))
     target.swiftSettings = settings
 }
+
+// The simulator's event loop touches engine state millions of times per second; dynamic exclusivity checks on
+// class-held state cost about a third of its time. Static checking still applies; dynamic checks stay on in
+// debug builds (and so in the tests).
+for target in package.targets where ["SluiceCore", "SluiceSimulator"].contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
+    ]
+}

@@ -35,10 +35,28 @@ public struct ServingMetrics: Sendable {
         public var sloAttainment: Double { requests == 0 ? 0 : Double(sloMet) / Double(requests) }
     }
 
-    /// All requests.
-    public private(set) var overall = Group()
-    /// One group per SLO class, by class index.
+    /// One group per SLO class, by class index. Samples are recorded once, in their class only.
     public private(set) var perClass: [Group]
+
+    /// All requests: the classes merged.
+    public var overall: Group {
+        var all = Group()
+        for g in perClass {
+            all.ttft.add(g.ttft)
+            all.tbt.add(g.tbt)
+            all.tpot.add(g.tpot)
+            all.e2e.add(g.e2e)
+            all.queueing.add(g.queueing)
+            all.requests += g.requests
+            all.completed += g.completed
+            all.rejected += g.rejected
+            all.sloMet += g.sloMet
+            all.outputTokens += g.outputTokens
+            all.promptTokens += g.promptTokens
+            all.preemptions += g.preemptions
+        }
+        return all
+    }
 
     /// Empty metrics for `classCount` SLO classes.
     public init(classCount: Int) {
@@ -47,19 +65,16 @@ public struct ServingMetrics: Sendable {
 
     /// A request arrived.
     public mutating func recordArrival(sloClass: Int) {
-        overall.requests += 1
         perClass[sloClass].requests += 1
     }
 
     /// A first token was produced `seconds` after arrival.
     public mutating func recordFirstToken(sloClass: Int, seconds: Double) {
-        overall.ttft.record(seconds)
         perClass[sloClass].ttft.record(seconds)
     }
 
     /// A token followed the previous one of the same request after `seconds`.
     public mutating func recordGap(sloClass: Int, seconds: Double) {
-        overall.tbt.record(seconds)
         perClass[sloClass].tbt.record(seconds)
     }
 
@@ -80,7 +95,6 @@ public struct ServingMetrics: Sendable {
                 g.preemptions += o.preemptions
             }
         }
-        apply(&overall)
         apply(&perClass[o.sloClass])
     }
 }

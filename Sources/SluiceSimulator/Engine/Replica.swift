@@ -102,7 +102,7 @@ final class Replica {
     private(set) var completedOutcomes: [RequestOutcome] = []
 
     func finishIteration(now: Double, metrics: inout ServingMetrics) {
-        completedOutcomes.removeAll(keepingCapacity: true)
+        if !completedOutcomes.isEmpty { completedOutcomes.removeAll(keepingCapacity: true) }
         let duration = now - iterationStartSeconds
         busySeconds += duration
         iterations += 1
@@ -128,7 +128,7 @@ final class Replica {
             engine.sequences[i].lastTokenSeconds = now
             if engine.sequences[i].generatedTokens >= trueOutputTokens[i] { finished += 1 }
         }
-        scheduler.didFinishIteration(engine, durationSeconds: duration)
+        scheduler.didFinishIteration(&engine, durationSeconds: duration)
         guard finished > 0 else { return }
         var kept = 0
         for r in 0..<engine.running.count {

@@ -21,20 +21,15 @@ struct Bench: ParsableCommand {
     @Option(help: ArgumentHelp("Router.", valueName: "NAME"))
     var router = "round-robin"
 
-    @Option(help: "Runs; the fastest is reported.")
-    var repeat_ = 3
-
-    enum CodingKeys: String, CodingKey {
-        case workload, fleet, scheduler, router
-        case repeat_ = "repeat"
-    }
+    @Option(name: .customLong("repeat"), help: "Runs; the fastest is reported.")
+    var repeatCount = 3
 
     func run() throws {
-        guard repeat_ > 0 else { throw SluiceError.invalidValue(field: "--repeat", value: "\(repeat_)", allowed: "a positive count") }
+        guard repeatCount > 0 else { throw SluiceError.invalidValue(field: "--repeat", value: "\(repeatCount)", allowed: "a positive count") }
         let catalog = try fleet.loadCatalog()
         let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: false)
         var best: SimulationSummary?
-        for i in 0..<repeat_ {
+        for i in 0..<repeatCount {
             let s = try runner.run(scheduler: scheduler, router: router)
             print("run \(i + 1): wall \(fixed(s.wallSeconds, 3)) s, \(s.iterations) iterations, \(s.events) events")
             if best == nil || s.wallSeconds < best!.wallSeconds { best = s }
@@ -46,7 +41,7 @@ struct Bench: ParsableCommand {
             workload     \(workload.describe()) on \(SummaryPrinter.describe(s.deployments)), \(scheduler)/\(router)
             requests     \(s.requests) (\(s.completed) completed, \(s.rejected) rejected), \(s.outputTokens) output tokens
             simulated    \(fixed(s.simulatedSeconds, 1)) s
-            wall         \(fixed(s.wallSeconds, 3)) s (best of \(repeat_))
+            wall         \(fixed(s.wallSeconds, 3)) s (best of \(repeatCount))
             iterations   \(s.iterations)  -> \(fixed(Double(s.iterations) / s.wallSeconds / 1e6, 3)) M iterations/s
             events       \(s.events)  -> \(fixed(Double(s.events) / s.wallSeconds / 1e6, 3)) M events/s
             speed-up     \(fixed(s.simulatedSeconds / s.wallSeconds, 0)) x real time
