@@ -26,6 +26,8 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         guard repeatCount > 0 else { throw SluiceError.invalidValue(field: "--repeat", value: "\(repeatCount)", allowed: "a positive count") }
+        var fleet = self.fleet
+        fleet.defaultReplicas = Bench.referenceReplicas
         let catalog = try fleet.loadCatalog()
         let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: false)
         var best: SimulationSummary?
@@ -48,6 +50,9 @@ struct Bench: ParsableCommand {
             memory       \(liveBytes) bytes per live request (sequence state + slot bookkeeping)
             """)
     }
+
+    /// Replicas of the issue's reference benchmark.
+    static let referenceReplicas = 4
 
     /// Bytes per live request besides its ``SequenceState``: true output length (8), one waiting-or-running
     /// slot entry (4), one batch-plan slot entry (4).

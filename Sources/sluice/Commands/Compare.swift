@@ -9,7 +9,7 @@ struct Compare: ParsableCommand {
         abstract: "Compare schedulers and routers on the same arrivals, side by side.",
         discussion: """
             With no arguments it replays the bundled Azure LLM inference trace 2023 (conversation, 19,366 requests, \
-            one hour) on 4 x llama-3.1-8b@h100-sxm and compares the baseline schedulers.
+            one hour) on 1 x llama-3.1-8b@h100-sxm and compares the baseline schedulers.
 
             """ + SchedulerHelp.text)
 

@@ -13,8 +13,16 @@ struct FleetOptions: ParsableArguments {
     @Option(help: "Tensor-parallel degree (GPUs per replica).")
     var tp = 1
 
-    @Option(help: "Number of identical replicas.")
-    var replicas = 4
+    @Option(help: "Number of identical replicas (default 1; 4 for 'sluice bench').")
+    var replicas: Int?
+
+    /// Replicas when `--replicas` is not given.
+    var defaultReplicas = 1
+
+    enum CodingKeys: String, CodingKey {
+        case model, gpu, tp, replicas, fleet, catalogs, chunkSize, maxNumSeqs, blockSize, kvBlocks, gpuMemoryUtilization
+        case maxModelLen, maxOutputTokens, stepModel, profile, calibration
+    }
 
     @Option(
         help: ArgumentHelp(
@@ -90,8 +98,9 @@ struct FleetOptions: ParsableArguments {
         if let fleet {
             groups = try FleetSpecParser.parse(fleet)
         } else {
-            guard replicas > 0 else { throw SluiceError.invalidValue(field: "--replicas", value: "\(replicas)", allowed: "a positive integer") }
-            groups = [(replicas, model, gpu, tp)]
+            let count = replicas ?? defaultReplicas
+            guard count > 0 else { throw SluiceError.invalidValue(field: "--replicas", value: "\(count)", allowed: "a positive integer") }
+            groups = [(count, model, gpu, tp)]
         }
         var out: [Deployment] = []
         for g in groups {

@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+
+/// The `sluice` executable end to end: flags, outputs, errors and exit codes.
+@Suite(.serialized)
+struct CLIEndToEndTests {
+    static let requiredKeys = [
+        "requests", "completed", "rejected", "simulatedSeconds", "wallSeconds", "iterations", "events",
+        "outputTokensPerSecond", "ttft", "tbt", "tpot", "e2e", "sloAttainment", "preemptions", "gpuHours", "costUSD",
+        "usdPerMillionOutputTokens", "perClass",
+    ]
+
+    @Test func helpListsTheSubcommands() throws {
+        let r = try CLIRunner.run(["--help"])
+        #expect(r.status == 0)
+        for sub in ["simulate", "compare", "capacity", "calibrate", "catalog", "bench"] { #expect(r.stdout.contains(sub)) }
+        let s = try CLIRunner.run(["simulate", "--help"])
+        #expect(s.status == 0)
+        for flag in ["--trace", "--model", "--gpu", "--tp", "--replicas", "--scheduler", "--chunk-size", "--router", "--rate",
+                     "--requests", "--seed", "--catalog", "--json", "--requests-csv", "--trace-format", "--slo"] {
+            #expect(s.stdout.contains(flag), "simulate --help mentions \(flag)")
+        }
+    }
+
+    @Test func simulateWritesTheSummaryAndOneRowPerRequest() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let json = dir.appendingPathComponent("s.json").path
+        let csv = dir.appendingPathComponent("r.csv").path
+        let r = try CLIRunner.run([
+            "simulate", "--requests", "300", "--replicas", "2", "--json", json, "--requests-csv", csv,
+            "--slo", "chat:70%:ttft=0.5,tbt=0.1", "--slo", "batch:30%:e2e=60",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("SLO attainment"))
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        for key in Self.requiredKeys { #expect(object[key] != nil, "summary has \(key)") }
+        #expect(object["requests"] as? Int == 300)
+        let ttft = object["ttft"] as! [String: Any]
+        for k in ["mean", "p50", "p90", "p99", "max"] { #expect(ttft[k] != nil) }
+        let perClass = object["perClass"] as! [String: Any]
+        #expect(Set(perClass.keys) == ["chat", "batch"])
+        let rows = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 301)
+        #expect(rows[0].hasPrefix("request_id,replica,slo_class,status"))
+    }
+
+    @Test func sameSeedGivesByteIdenticalOutputs() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        var csvs: [Data] = []
+        var jsons: [[String: Any]] = []
+        for i in 0..<2 {
+            let csv = dir.appendingPathComponent("r\(i).csv").path
+            let json = dir.appendingPathComponent("s\(i).json").path
+            let r = try CLIRunner.run([
+                "simulate", "--requests", "400", "--replicas", "3", "--router", "random", "--seed", "7",
+                "--requests-csv", csv, "--json", json,
+            ])
+            #expect(r.status == 0, "\(r.stderr)")
+            csvs.append(try Data(contentsOf: URL(fileURLWithPath: csv)))
+            var o = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+            o["wallSeconds"] = nil
+            jsons.append(o)
+        }
+        #expect(csvs[0] == csvs[1])
+        #expect(NSDictionary(dictionary: jsons[0]).isEqual(to: jsons[1]))
+    }
+
+    @Test func unknownNamesAreUsageErrorsListingValidNames() throws {
+        let m = try CLIRunner.run(["simulate", "--model", "gpt-5", "--requests", "10"])
+        #expect(m.status == 2)
+        #expect(m.stderr.contains("llama-3.1-8b"))
+        let s = try CLIRunner.run(["simulate", "--scheduler", "fifo", "--requests", "10"])
+        #expect(s.status == 2)
+        #expect(s.stderr.contains("sarathi"))
+        let g = try CLIRunner.run(["simulate", "--gpu", "tpu", "--requests", "10"])
+        #expect(g.status == 2)
+        #expect(g.stderr.contains("h100-sxm"))
+        let bad = try CLIRunner.run(["simulate", "--replicas", "abc"])
+        #expect(bad.status == 2)
+    }
+
+    @Test func modelThatDoesNotFitSaysByHowMuch() throws {
+        let r = try CLIRunner.run(["simulate", "--model", "llama-3.1-70b", "--gpu", "l4", "--requests", "10"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("short by"))
+    }
+
+    @Test func malformedTraceNamesFileLineAndField() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let path = dir.appendingPathComponent("bad.csv").path
+        try "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.6805900,374,44\n2023-11-16 18:15:47.0000000,abc,12\n"
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["simulate", "--trace", path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("bad.csv:3"))
+        #expect(r.stderr.contains("ContextTokens"))
+    }
+
+    @Test func compareShowsEveryConfigurationOnTheSameArrivals() throws {
+        let r = try CLIRunner.run(["compare", "--requests", "300", "--schedulers", "vllm,sarathi", "--routers", "round-robin,least-work"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for label in ["vllm/round-robin", "vllm/least-work", "sarathi/round-robin", "sarathi/least-work"] {
+            #expect(r.stdout.contains(label))
+        }
+    }
+
+    @Test func capacityFindsARateAndPrintsTheCurve() throws {
+        let r = try CLIRunner.run([
+            "capacity", "--requests", "300", "--replicas", "1", "--target", "p50(ttft)<=0.5 and p99(tbt)<=0.2", "--min-rate", "2",
+            "--tolerance", "0.1",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("capacity:"))
+        #expect(r.stdout.contains("yes"))
+        let bad = try CLIRunner.run(["capacity", "--target", "p42(ttft)<=1"])
+        #expect(bad.status == 2)
+    }
+
+    @Test func catalogListsGPUsAndModels() throws {
+        let r = try CLIRunner.run(["catalog"])
+        #expect(r.status == 0)
+        for name in ["a100-80g", "h100-sxm", "h200", "l40s", "rtx-6000-ada", "l4", "a10g", "llama-2-7b", "llama-3.1-70b", "mixtral-8x7b", "qwen3-32b"] {
+            #expect(r.stdout.contains(name), "catalog lists \(name)")
+        }
+    }
+}
