@@ -37,6 +37,7 @@ let package = Package(
                 .copy("Resources/catalog.json"),
                 .copy("Resources/azure-conv-2023.csv"),
                 .copy("Resources/LICENSE-azure-trace-CC-BY-4.0.txt"),
+                .copy("Resources/calibrations"),
             ]
         ),
         .executableTarget(

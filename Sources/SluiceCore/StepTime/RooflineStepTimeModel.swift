@@ -109,3 +109,23 @@ public struct RooflineStepTimeModel: StepTimeModel, Hashable {
         return linear + attention + comm + fixedSeconds + parameters.perSequenceOverheadSeconds * s
     }
 }
+
+extension RooflineStepTimeModel {
+    /// `T_att` of SIMULATION.md §2.7 for `batch`: attention math plus KV-cache reads and writes, seconds.
+    ///
+    /// The same terms ``stepSeconds(_:)`` adds; table-driven models (``ProfileTableStepTimeModel``) take attention
+    /// from here when their profile has only the token-level operators. - Complexity: O(1).
+    package func attentionSeconds(_ batch: BatchShape) -> Double {
+        if batch.isEmpty { return 0 }
+        let attentionFlops = attentionFlopsPerPair * (batch.prefillAttentionPairs + Double(batch.decodeContextTokens))
+        let kvBytes = kvBytesPerToken * Double(batch.decodeContextTokens + batch.prefillContextTokens + batch.totalTokens)
+        return attentionFlops / attentionRate + kvBytes / kvRate
+    }
+
+    /// `T_comm` of SIMULATION.md §2.7 for `batch`: the tensor-parallel all-reduces, seconds (0 at TP 1).
+    /// - Complexity: O(1).
+    package func communicationSeconds(_ batch: BatchShape) -> Double {
+        if batch.isEmpty { return 0 }
+        return commFixedSeconds + commSecondsPerToken * Double(batch.totalTokens)
+    }
+}

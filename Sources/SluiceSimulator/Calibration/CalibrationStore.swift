@@ -1,0 +1,106 @@
+import Foundation
+public import SluiceCore
+
+/// The calibrations Sluice can use: those bundled in `Resources/calibrations/` (one JSON ``CalibrationFile`` per
+/// model, GPU and TP, named `<model>@<gpu>.json`, or `<model>@<gpu>x<tp>.json` above TP 1) plus any a user adds.
+///
+/// Lookup is by content, not file name: model and GPU names case-insensitively and the TP exactly.
+public struct CalibrationStore: Sendable {
+    /// Folder of the bundled calibrations inside the module's resources.
+    public static let bundledFolder = "calibrations"
+
+    /// The known calibrations; later ones replace earlier ones with the same key and TP.
+    public private(set) var files: [CalibrationFile]
+
+    /// A store holding `files`.
+    public init(files: [CalibrationFile] = []) {
+        self.files = []
+        for file in files { add(file) }
+    }
+
+    /// The calibrations bundled with Sluice, in file-name order.
+    /// - Throws: ``SluiceError`` when a bundled file is unreadable or invalid (a packaging bug).
+    public static func bundled() throws(SluiceError) -> CalibrationStore {
+        guard let folder = Bundle.module.url(forResource: bundledFolder, withExtension: nil) else {
+            return CalibrationStore()
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }
+                .sorted()
+        } catch {
+            throw .io(path: folder.path, reason: "cannot list the bundled calibrations: \(error.localizedDescription)")
+        }
+        var store = CalibrationStore()
+        for name in names {
+            store.add(try CalibrationFile(contentsOf: folder.appendingPathComponent(name).path))
+        }
+        return store
+    }
+
+    /// Adds `file`, replacing a calibration with the same model, GPU and TP.
+    public mutating func add(_ file: CalibrationFile) {
+        if let i = files.firstIndex(where: { $0.key == file.key && $0.tensorParallel == file.tensorParallel }) {
+            files[i] = file
+        } else {
+            files.append(file)
+        }
+    }
+
+    /// `model@gpu xTP` for every calibration, for listings and error messages.
+    public var names: [String] { files.map { "\($0.key) (TP \($0.tensorParallel))" } }
+
+    /// The calibration of `model` on `gpu` at `tensorParallel`.
+    /// - Throws: ``SluiceError`` listing the calibrations there are.
+    public func calibration(model: String, gpu: String, tensorParallel: Int = 1) throws(SluiceError) -> CalibrationFile
+    {
+        let key = "\(model.lowercased())@\(gpu.lowercased())"
+        guard let file = files.first(where: { $0.key == key && $0.tensorParallel == tensorParallel }) else {
+            throw .unknownName(kind: "calibration", name: "\(key) (TP \(tensorParallel))", valid: names)
+        }
+        return file
+    }
+
+    /// The calibration called `key` (`model@gpu`) at `tensorParallel`.
+    /// - Throws: ``SluiceError`` when `key` has no `@` or no calibration matches.
+    public func calibration(named key: String, tensorParallel: Int = 1) throws(SluiceError) -> CalibrationFile {
+        let parts = key.split(separator: "@", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw .invalidValue(
+                field: "calibration", value: key, allowed: "model@gpu (e.g. mistral-7b@rtx-6000-ada) or a .json file")
+        }
+        return try calibration(model: parts[0], gpu: parts[1], tensorParallel: tensorParallel)
+    }
+
+    /// Resolves what a user typed: a path to a calibration file (ends in `.json` or contains `/`), otherwise a
+    /// `model@gpu` name looked up here.
+    /// - Throws: ``SluiceError`` when the file is unreadable or invalid, or the name is unknown.
+    public func resolve(_ reference: String, tensorParallel: Int = 1) throws(SluiceError) -> CalibrationFile {
+        if reference.hasSuffix(".json") || reference.contains("/") {
+            return try CalibrationFile(contentsOf: reference)
+        }
+        return try calibration(named: reference, tensorParallel: tensorParallel)
+    }
+
+    /// The calibrated parameters for `deployment`: from `reference` (a file or `model@gpu` name) when given,
+    /// otherwise the calibration of the deployment's own model, GPU and TP.
+    /// - Throws: ``SluiceError`` when nothing matches, or when the calibration is for another model, GPU or TP.
+    public func parameters(for deployment: Deployment, from reference: String? = nil) throws(SluiceError)
+        -> RooflineParameters
+    {
+        let tp = deployment.tensorParallel
+        let file: CalibrationFile
+        if let reference {
+            file = try resolve(reference, tensorParallel: tp)
+        } else {
+            file = try calibration(model: deployment.model.name, gpu: deployment.gpu.name, tensorParallel: tp)
+        }
+        let wanted = "\(deployment.model.name.lowercased())@\(deployment.gpu.name.lowercased())"
+        guard file.key == wanted, file.tensorParallel == tp else {
+            throw .invalidValue(
+                field: "calibration", value: "\(file.key) (TP \(file.tensorParallel))",
+                allowed: "a calibration of \(wanted) (TP \(tp))")
+        }
+        return file.parameters
+    }
+}
