@@ -21,8 +21,8 @@ public struct Deployment: Sendable, Hashable {
         self.limits = limits
     }
 
-    /// Short label, e.g. `llama-3.1-8b@h100-sxm×1`.
-    public var label: String { "\(model.name)@\(gpu.name)x\(tensorParallel)" }
+    /// Short label in `--fleet` syntax, e.g. `llama-3.1-8b@h100-sxm` or `llama-3.1-70b@h100-sxm:tp4`.
+    public var label: String { "\(model.name)@\(gpu.name)" + (tensorParallel > 1 ? ":tp\(tensorParallel)" : "") }
 
     /// Price of the replica (all its GPUs) per hour, USD.
     public var pricePerHourUSD: Double { gpu.pricePerHourUSD * Double(tensorParallel) }
