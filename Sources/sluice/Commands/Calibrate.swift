@@ -59,7 +59,7 @@ struct Calibrate: ParsableCommand {
         }
         print("\(deployment.label): \(result.points.count) points from \(CalibrationFile.fileName(of: data))\n")
         print(t.render())
-        var p = TextTable(["parameter", "value", ""])
+        var p = TextTable(["parameter", "value", "note"])
         for (name, value) in zip(RooflineParameters.names, result.parameters.values) {
             var note = names.contains(name) ? "fitted" : "default"
             if result.parametersAtBounds.contains(name) { note += ", at a bound" }
