@@ -41,7 +41,8 @@ public struct AzureTraceReader: TraceReader {
         while true {
             let path = self.path
             let (tc, cc, gc) = (timestampColumn, contextColumn, generatedColumn)
-            var fields = self.fields
+            var fields: [Range<Int>] = []
+            swap(&fields, &self.fields)  // keep the buffer uniquely referenced: no copy per row
             let lineNumber = lines.lineNumber + 1
             let parsed: (Double, Int, Int)?? = try lines.withNextLine { line throws(SluiceError) -> (Double, Int, Int)? in
                 if line.allSatisfy({ $0 == UInt8(ascii: " ") }) { return nil }

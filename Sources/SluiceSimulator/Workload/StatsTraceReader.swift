@@ -36,7 +36,8 @@ public struct StatsTraceReader: TraceReader {
         while true {
             let path = self.path
             let (pc, dc) = (prefillColumn, decodeColumn)
-            var fields = self.fields
+            var fields: [Range<Int>] = []
+            swap(&fields, &self.fields)  // keep the buffer uniquely referenced: no copy per row
             let lineNumber = lines.lineNumber + 1
             let parsed: (Int, Int)?? = try lines.withNextLine { line throws(SluiceError) -> (Int, Int)? in
                 if line.allSatisfy({ $0 == UInt8(ascii: " ") }) { return nil }
