@@ -33,7 +33,7 @@ struct WorkloadOptions: ParsableArguments {
     var seed: UInt64 = 0
 
     @Option(name: .customLong("slo"), help: ArgumentHelp(
-        "An SLO class NAME:SHARE[:ttft=S,tbt=S,tpot=S,e2e=S]; repeatable; shares sum to 1 (see below).", valueName: "SPEC"))
+        "An SLO class NAME:SHARE[:ttft=S,tbt=S,tpot=S,e2e=S]; repeatable; shares sum to 1 (see the overview above).", valueName: "SPEC"))
     var slo: [String] = []
 
     /// The SLO classes from `--slo` (the default class when none is given).
