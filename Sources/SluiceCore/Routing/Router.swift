@@ -56,13 +56,7 @@ public struct LeastOutstandingRouter: Router {
     public var name: String { "least-outstanding" }
     /// The least-loaded replica by request count.
     public func route(_ request: RequestInfo, fleet: some FleetView) -> Int {
-        var best = 0
-        var bestLoad = Int.max
-        for r in 0..<fleet.replicaCount {
-            let load = fleet.outstandingRequests(replica: r)
-            if load < bestLoad { (best, bestLoad) = (r, load) }
-        }
-        return best
+        leastLoaded(fleet) { fleet.outstandingRequests(replica: $0) }
     }
 }
 
@@ -75,12 +69,17 @@ public struct LeastWorkRouter: Router {
     public var name: String { "least-work" }
     /// The least-loaded replica by tokens.
     public func route(_ request: RequestInfo, fleet: some FleetView) -> Int {
-        var best = 0
-        var bestLoad = Int.max
-        for r in 0..<fleet.replicaCount {
-            let load = fleet.outstandingTokens(replica: r)
-            if load < bestLoad { (best, bestLoad) = (r, load) }
-        }
-        return best
+        leastLoaded(fleet) { fleet.outstandingTokens(replica: $0) }
     }
+}
+
+/// The replica with the smallest `load`; ties go to the lowest index.
+func leastLoaded(_ fleet: some FleetView, load: (Int) -> Int) -> Int {
+    var best = 0
+    var bestLoad = Int.max
+    for r in 0..<fleet.replicaCount {
+        let l = load(r)
+        if l < bestLoad { (best, bestLoad) = (r, l) }
+    }
+    return best
 }

@@ -18,13 +18,7 @@ public struct AzureTraceReader: TraceReader {
     public init(path: String) throws(SluiceError) {
         self.path = path
         lines = try LineReader(path: path)
-        guard let header = try lines.withNextLine({ line in
-            var f: [Range<Int>] = []
-            CSVFields.split(line, into: &f)
-            return f.map { CSVFields.text(line, $0).trimmingSpaces() }
-        }) else {
-            throw .malformed(file: path, line: 1, field: nil, reason: "empty file; expected the header TIMESTAMP,ContextTokens,GeneratedTokens")
-        }
+        let header = try CSVFields.header(lines, expected: "TIMESTAMP,ContextTokens,GeneratedTokens")
         func column(_ name: String) throws(SluiceError) -> Int {
             guard let i = header.firstIndex(of: name) else {
                 throw .malformed(file: path, line: 1, field: name, reason: "missing column; header is '\(header.joined(separator: ","))'")

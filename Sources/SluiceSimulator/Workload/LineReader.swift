@@ -56,6 +56,19 @@ enum CSVFields {
         fields.append(start..<line.count)
     }
 
+    /// Reads the header line of `lines` as trimmed column names.
+    /// - Throws: ``SluiceError`` for an empty file, saying which header was expected.
+    static func header(_ lines: LineReader, expected: String) throws(SluiceError) -> [String] {
+        guard let names = try lines.withNextLine({ line in
+            var f: [Range<Int>] = []
+            split(line, into: &f)
+            return f.map { text(line, $0).trimmingSpaces() }
+        }) else {
+            throw .malformed(file: lines.path, line: 1, field: nil, reason: "empty file; expected the header \(expected)")
+        }
+        return names
+    }
+
     /// The field as a string (for headers and error messages).
     static func text(_ line: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: line[r]), as: UTF8.self)

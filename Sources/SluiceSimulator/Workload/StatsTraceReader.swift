@@ -14,13 +14,7 @@ public struct StatsTraceReader: TraceReader {
     public init(path: String) throws(SluiceError) {
         self.path = path
         lines = try LineReader(path: path)
-        guard let header = try lines.withNextLine({ line in
-            var f: [Range<Int>] = []
-            CSVFields.split(line, into: &f)
-            return f.map { CSVFields.text(line, $0).trimmingSpaces() }
-        }) else {
-            throw .malformed(file: path, line: 1, field: nil, reason: "empty file; expected a header with num_prefill_tokens,num_decode_tokens")
-        }
+        let header = try CSVFields.header(lines, expected: "num_prefill_tokens,num_decode_tokens,...")
         guard let p = header.firstIndex(of: "num_prefill_tokens") else {
             throw .malformed(file: path, line: 1, field: "num_prefill_tokens", reason: "missing column")
         }
