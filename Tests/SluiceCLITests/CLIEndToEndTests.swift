@@ -63,6 +63,15 @@ struct CLIEndToEndTests {
         }
         #expect(csvs[0] == csvs[1])
         #expect(NSDictionary(dictionary: jsons[0]).isEqual(to: jsons[1]))
+        // With --reproducible even the JSON files are byte-identical.
+        var files: [Data] = []
+        for i in 0..<2 {
+            let json = dir.appendingPathComponent("p\(i).json").path
+            let r = try CLIRunner.run(["simulate", "--requests", "200", "--seed", "3", "--reproducible", "--json", json])
+            #expect(r.status == 0, "\(r.stderr)")
+            files.append(try Data(contentsOf: URL(fileURLWithPath: json)))
+        }
+        #expect(files[0] == files[1])
     }
 
     @Test func unknownNamesAreUsageErrorsListingValidNames() throws {

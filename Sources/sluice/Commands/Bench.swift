@@ -29,7 +29,7 @@ struct Bench: ParsableCommand {
         var fleet = self.fleet
         fleet.defaultReplicas = Bench.referenceReplicas
         let catalog = try fleet.loadCatalog()
-        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: false)
+        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: false, reproducible: false)
         var best: SimulationSummary?
         for i in 0..<repeatCount {
             let s = try runner.run(scheduler: scheduler, router: router)

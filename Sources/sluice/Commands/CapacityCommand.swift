@@ -41,11 +41,14 @@ struct Capacity: ParsableCommand {
     @Flag(help: "Do not draw the progress bar on stderr.")
     var noProgress = false
 
+    @Flag(help: "Write wallSeconds as 0 so that identical runs give byte-identical JSON.")
+    var reproducible = false
+
     func run() throws {
         let parsed = try CapacityTarget(parsing: target)
         let search = try CapacitySearch(startRate: minRate, maxRate: maxRate, relativeTolerance: tolerance)
         let catalog = try fleet.loadCatalog()
-        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !noProgress)
+        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !noProgress, reproducible: reproducible)
         let (capacity, points) = try search.run(target: parsed) { (rate: Double) throws(SluiceError) -> SimulationSummary in
             do {
                 return try runner.run(scheduler: scheduler, router: router, rate: rate, label: "\(fixed(rate, 3)) req/s")

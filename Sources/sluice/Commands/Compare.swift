@@ -28,13 +28,16 @@ struct Compare: ParsableCommand {
     @Flag(help: "Do not draw the progress bar on stderr.")
     var noProgress = false
 
+    @Flag(help: "Write wallSeconds as 0 so that identical runs give byte-identical JSON.")
+    var reproducible = false
+
     func run() throws {
         let schedulerNames = schedulers.split(separator: ",").map { String($0).trimmed(" ") }
         let routerNames = routers.split(separator: ",").map { String($0).trimmed(" ") }
         for s in schedulerNames { _ = try SchedulerRegistry.entry(named: s) }
         for r in routerNames { _ = try RouterRegistry.make(named: r, seed: 0) }
         let catalog = try fleet.loadCatalog()
-        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !noProgress)
+        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !noProgress, reproducible: reproducible)
         var runs: [SimulationSummary] = []
         for s in schedulerNames {
             for r in routerNames {

@@ -9,9 +9,12 @@ struct ExperimentRunner {
     let fleet: FleetOptions
     let catalog: Catalog
     let showProgress: Bool
+    /// Report `wallSeconds` as 0 (byte-identical outputs for identical runs).
+    let reproducible: Bool
     let sloClasses: SLOClassTable
 
-    init(workload: WorkloadOptions, fleet: FleetOptions, catalog: Catalog, showProgress: Bool) throws {
+    init(workload: WorkloadOptions, fleet: FleetOptions, catalog: Catalog, showProgress: Bool, reproducible: Bool) throws {
+        self.reproducible = reproducible
         self.workload = workload
         self.fleet = fleet
         self.catalog = catalog
@@ -36,7 +39,9 @@ struct ExperimentRunner {
             var sink = DiscardingOutcomeSink()
             result = try simulation.run(&source, outcomes: &sink) { bar.update(done: $0, simulatedSeconds: $1) }
         }
-        return SimulationSummary(result, label: label ?? "\(scheduler)/\(router)")
+        var summary = SimulationSummary(result, label: label ?? "\(scheduler)/\(router)")
+        if reproducible { summary.wallSeconds = 0 }
+        return summary
     }
 }
 

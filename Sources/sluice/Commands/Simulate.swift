@@ -20,7 +20,7 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         let catalog = try fleet.loadCatalog()
-        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !output.noProgress)
+        let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !output.noProgress, reproducible: output.reproducible)
         let summary = try runner.run(scheduler: scheduler, router: router, requestsCSV: output.requestsCsv)
         print(SummaryPrinter.report(summary), terminator: "")
         if let path = output.json { try writeJSON(summary, to: path) }

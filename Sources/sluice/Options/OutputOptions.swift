@@ -10,4 +10,7 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(help: "Do not draw the progress bar on stderr.")
     var noProgress = false
+
+    @Flag(help: "Write wallSeconds as 0 so that identical runs give byte-identical JSON.")
+    var reproducible = false
 }
