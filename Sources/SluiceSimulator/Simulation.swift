@@ -71,7 +71,9 @@ public struct Simulation: Sendable {
             let budget = spec.deployment.limits.maxBatchedTokens ?? entry.defaultMaxBatchedTokens ?? Int.max
             guard budget > 0 else { throw .invalidValue(field: "chunk-size", value: "\(budget)", allowed: "a positive token count") }
             let model = spec.stepModel ?? RooflineStepTimeModel(deployment: spec.deployment)
-            fleet.append(try Replica(index: i, deployment: spec.deployment, scheduler: entry.make(), maxBatchedTokens: budget, stepModel: model))
+            let scheduler = entry.make(SchedulerContext(deployment: spec.deployment, stepModel: model))
+            fleet.append(try Replica(index: i, deployment: spec.deployment, scheduler: scheduler, maxBatchedTokens: budget, stepModel: model,
+                tbtTargetsByClass: sloClasses.classes.map(\.targets.tbtSeconds)))
         }
         var router = try RouterRegistry.make(named: router, seed: seed)
         var metrics = ServingMetrics(classCount: sloClasses.count)

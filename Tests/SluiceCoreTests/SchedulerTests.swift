@@ -90,7 +90,7 @@ struct SchedulerTests {
         for i in 0..<5 { _ = engine.enqueue(CoreFixtures.request(i, prompt: 10)) }
         for entry in SchedulerRegistry.entries {
             var e = engine
-            var s = entry.make()
+            var s = entry.make(SchedulerContext(deployment: Deployment(model: CoreFixtures.llama8B, gpu: CoreFixtures.h100), stepModel: RooflineStepTimeModel(deployment: Deployment(model: CoreFixtures.llama8B, gpu: CoreFixtures.h100))))
             var plan = BatchPlan()
             s.schedule(&e, into: &plan)
             #expect(e.running.count <= 2, "\(entry.name)")
@@ -102,7 +102,7 @@ struct SchedulerTests {
         do {
             _ = try SchedulerRegistry.entry(named: "fifo")
         } catch {
-            #expect(error.description.contains("vllm, sarathi, sarathi-spf, orca, static"))
+            #expect(error.description.contains("vllm, sarathi, sarathi-spf, orca, static, slai"))
         }
     }
 }

@@ -57,8 +57,9 @@ public struct EngineState: Sendable {
     @inlinable public var liveCount: Int { waiting.count + running.count }
 
     /// Puts a new request at the back of the waiting queue. - Returns: its slot.
-    public mutating func enqueue(_ request: Request) -> Slot {
-        let state = SequenceState(request: request)
+    /// - Parameter tbtTargetSeconds: the TBT target of the request's SLO class, for SLO-aware schedulers.
+    public mutating func enqueue(_ request: Request, tbtTargetSeconds: Double? = nil) -> Slot {
+        let state = SequenceState(request: request, tbtTargetSeconds: tbtTargetSeconds)
         let slot: Slot
         if let reused = freeSlots.popLast() {
             slot = reused
@@ -146,6 +147,7 @@ public struct EngineState: Sendable {
     public mutating func release(_ slot: Slot) {
         kv.give(sequences[Int(slot)].kvBlocks)
         sequences[Int(slot)].kvBlocks = 0
+        sequences[Int(slot)].isRunning = false
         freeSlots.append(slot)
     }
 }

@@ -24,6 +24,8 @@ public struct SequenceState: Sendable, Hashable {
     public var sloClass: Int
     /// Priority (larger is more important).
     public var priority: Int
+    /// The request's TBT target from its SLO class, seconds (`nil` when the class sets none).
+    public var tbtTargetSeconds: Double?
     /// Time of the first sampled token, seconds; `nil` before it.
     public var firstTokenSeconds: Double?
     /// Time of the latest sampled token, seconds (arrival before the first).
@@ -40,7 +42,8 @@ public struct SequenceState: Sendable, Hashable {
     public var scheduledTokens: Int = 0
 
     /// Creates the state of a newly arrived request.
-    public init(request: Request) {
+    public init(request: Request, tbtTargetSeconds: Double? = nil) {
+        self.tbtTargetSeconds = tbtTargetSeconds
         requestID = request.id
         arrivalSeconds = request.arrivalSeconds
         promptTokens = request.promptTokens

@@ -13,7 +13,7 @@ public protocol IterationScheduler: Sendable {
     mutating func schedule(_ engine: inout EngineState, into plan: inout BatchPlan)
 
     /// Told after each iteration how long it took (SLAI-style policies keep running means).
-    mutating func didFinishIteration(_ engine: inout EngineState, durationSeconds: Double)
+    mutating func didFinishIteration(_ engine: inout EngineState, plan: BatchPlan, durationSeconds: Double)
 
     /// Tokens of KV a request with this prompt needs before it can ever run; a request needing more blocks than
     /// the cache minus the watermark is rejected on arrival.
@@ -22,7 +22,7 @@ public protocol IterationScheduler: Sendable {
 
 extension IterationScheduler {
     /// Default: nothing to learn from iteration times.
-    public mutating func didFinishIteration(_ engine: inout EngineState, durationSeconds: Double) {}
+    public mutating func didFinishIteration(_ engine: inout EngineState, plan: BatchPlan, durationSeconds: Double) {}
 
     /// Default: the prompt plus the first sampled token.
     public func minimumTokensToRun(promptTokens: Int, engine: EngineState) -> Int { promptTokens + 1 }

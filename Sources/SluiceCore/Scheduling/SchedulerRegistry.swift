@@ -1,3 +1,17 @@
+/// What a scheduler may know about the replica it runs on when it is made.
+public struct SchedulerContext: Sendable {
+    /// The deployment.
+    public var deployment: Deployment
+    /// The replica's step-time model (throughput-aware schedulers size their batches with it).
+    public var stepModel: any StepTimeModel
+
+    /// Creates a context.
+    public init(deployment: Deployment, stepModel: any StepTimeModel) {
+        self.deployment = deployment
+        self.stepModel = stepModel
+    }
+}
+
 /// The iteration schedulers users pick by name (`--scheduler NAME`), each a documented configuration.
 public enum SchedulerRegistry: Sendable {
     /// One registered scheduler.
@@ -8,8 +22,8 @@ public enum SchedulerRegistry: Sendable {
         public let summary: String
         /// Token budget per iteration when `--chunk-size` is not given (`nil`: unlimited).
         public let defaultMaxBatchedTokens: Int?
-        /// Makes a fresh scheduler (one per replica).
-        public let make: @Sendable () -> any IterationScheduler
+        /// Makes a fresh scheduler (one per replica) for a deployment and its step-time model.
+        public let make: @Sendable (SchedulerContext) -> any IterationScheduler
     }
 
     /// All registered schedulers, in the order `--help` lists them.
@@ -17,24 +31,45 @@ public enum SchedulerRegistry: Sendable {
         Entry(
             name: "vllm",
             summary: "vLLM v1: running first (decodes, chunked prefills), then waiting FCFS; budget 2048; recompute preemption",
-            defaultMaxBatchedTokens: VLLMScheduler.defaultMaxBatchedTokens, make: { VLLMScheduler() }),
+            defaultMaxBatchedTokens: VLLMScheduler.defaultMaxBatchedTokens, make: { _ in VLLMScheduler() }),
         Entry(
             name: "sarathi",
             summary: "Sarathi-Serve stall-free: decodes, partial prefills, new prefills FCFS; chunk 512",
-            defaultMaxBatchedTokens: SarathiScheduler.defaultChunkTokens, make: { SarathiScheduler(order: .fcfs) }),
+            defaultMaxBatchedTokens: SarathiScheduler.defaultChunkTokens, make: { _ in SarathiScheduler(order: .fcfs) }),
         Entry(
             name: "sarathi-spf",
             summary: "Sarathi-Serve with shortest-prompt-first admission; chunk 512",
             defaultMaxBatchedTokens: SarathiScheduler.defaultChunkTokens,
-            make: { SarathiScheduler(order: .shortestPromptFirst) }),
+            make: { _ in SarathiScheduler(order: .shortestPromptFirst) }),
         Entry(
             name: "orca",
             summary: "Orca iteration-level: whole prompts, worst-case KV reservation, no preemption",
-            defaultMaxBatchedTokens: nil, make: { OrcaScheduler() }),
+            defaultMaxBatchedTokens: nil, make: { _ in OrcaScheduler() }),
         Entry(
             name: "static",
             summary: "request-level static batching (FasterTransformer): a batch runs until all its requests finish",
-            defaultMaxBatchedTokens: nil, make: { StaticBatchScheduler() }),
+            defaultMaxBatchedTokens: nil, make: { _ in StaticBatchScheduler() }),
+        Entry(
+            name: "slai",
+            summary: "SLAI (arXiv 2508.01002): defer decodes to their TBT deadline, SPF prefills, dynamic offset 5/10 at 96% KV; budget 512",
+            defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget, make: { _ in SLAIScheduler() }),
+        Entry(
+            name: "slai-priority",
+            summary: "SLAI with strict-TBT users' prompts first (user_priority)",
+            defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget,
+            make: { _ in SLAIScheduler(parameters: .with { $0.strictUsersFirst = true }, name: "slai-priority") }),
+        Entry(
+            name: "slai-spf-fixed",
+            summary: "SLAI ablation: SPF prefills, fixed offset of 10 batch times",
+            defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget,
+            make: { _ in SLAIScheduler(parameters: .with { $0.fixedOffset = 10 }, name: "slai-spf-fixed") }),
+        Entry(
+            name: "slai-fcfs-fixed",
+            summary: "SLAI ablation: FCFS prefills, fixed offset of 10 batch times",
+            defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget,
+            make: { _ in
+                SLAIScheduler(parameters: .with { $0.fixedOffset = 10; $0.prefillOrder = .fcfs }, name: "slai-fcfs-fixed")
+            }),
     ]
 
     /// Registered names.

@@ -28,8 +28,12 @@ final class Replica {
     /// Longest request (prompt + output) this replica can ever hold: the model length, at most the KV capacity.
     let maxSequenceTokens: Int
 
+    /// TBT target of each SLO class (for SLO-aware schedulers).
+    private let tbtTargetsByClass: [Double?]
+
     init(index: Int, deployment: Deployment, scheduler: any IterationScheduler, maxBatchedTokens: Int,
-         stepModel: any StepTimeModel) throws(SluiceError) {
+         stepModel: any StepTimeModel, tbtTargetsByClass: [Double?]) throws(SluiceError) {
+        self.tbtTargetsByClass = tbtTargetsByClass
         self.index = index
         self.deployment = deployment
         self.scheduler = scheduler
@@ -61,7 +65,7 @@ final class Replica {
     /// - Returns: the output tokens it will produce.
     func enqueue(_ request: Request) -> Int {
         let output = max(1, min(request.outputTokens, deployment.limits.maxOutputTokens, maxSequenceTokens - request.promptTokens))
-        let slot = Int(engine.enqueue(request))
+        let slot = Int(engine.enqueue(request, tbtTargetSeconds: tbtTargetsByClass[request.sloClass]))
         if slot == trueOutputTokens.count {
             trueOutputTokens.append(output)
         } else {
@@ -128,8 +132,11 @@ final class Replica {
             engine.sequences[i].lastTokenSeconds = now
             if engine.sequences[i].generatedTokens >= trueOutputTokens[i] { finished += 1 }
         }
-        scheduler.didFinishIteration(&engine, durationSeconds: duration)
-        guard finished > 0 else { return }
+        if finished > 0 { releaseFinished(now: now) }
+        scheduler.didFinishIteration(&engine, plan: plan, durationSeconds: duration)
+    }
+
+    private func releaseFinished(now: Double) {
         var kept = 0
         for r in 0..<engine.running.count {
             let slot = engine.running[r]
