@@ -37,6 +37,8 @@ let package = Package(
                 .copy("Resources/catalog.json"),
                 .copy("Resources/azure-conv-2023.csv"),
                 .copy("Resources/LICENSE-azure-trace-CC-BY-4.0.txt"),
+                .copy("Resources/sharegpt4-stats.csv"),
+                .copy("Resources/LICENSE-sharegpt4-stats-Apache-2.0.txt"),
                 .copy("Resources/calibrations"),
             ]
         ),
