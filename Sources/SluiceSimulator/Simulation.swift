@@ -139,7 +139,7 @@ public struct Simulation: Sendable {
                 lastEventSeconds = event.seconds
                 let replica = fleet[Int(event.replica)]
                 replica.finishIteration(now: event.seconds, metrics: &metrics)
-                for o in replica.completedOutcomes { finish(o) }
+                if !replica.completedOutcomes.isEmpty { for o in replica.completedOutcomes { finish(o) } }
                 start(replica, at: event.seconds)
             } else {
                 break

@@ -133,3 +133,21 @@ struct CLIEndToEndTests {
         }
     }
 }
+
+/// The SLAI reproduction end to end on a reduced size.
+struct ReproduceCLITests {
+    @Test func reproduceSLAIRunsAndWritesTheHeadlineKeys() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let json = dir.appendingPathComponent("slai.json").path
+        let r = try CLIRunner.run(["reproduce", "slai", "--requests", "400", "--rates", "0.5,1.5,3,6", "--json", json])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("capacity gain slai over sarathi"))
+        #expect(r.stdout.contains("paper: +26.0%"))
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        for key in ["capacity", "capacityGain", "medianTTFTReduction", "settings", "paper"] { #expect(object[key] != nil, "has \(key)") }
+        let capacity = object["capacity"] as! [String: Double]
+        #expect(capacity["sarathi"] != nil && capacity["slai"] != nil)
+        let bad = try CLIRunner.run(["reproduce", "slai", "--rates", "1,x"])
+        #expect(bad.status == 2)
+    }
+}

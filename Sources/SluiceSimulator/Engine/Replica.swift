@@ -133,7 +133,11 @@ final class Replica {
             if engine.sequences[i].generatedTokens >= trueOutputTokens[i] { finished += 1 }
         }
         if finished > 0 { releaseFinished(now: now) }
-        scheduler.didFinishIteration(&engine, plan: plan, durationSeconds: duration)
+        // Lend the plan to the scheduler through a local: passing the stored property would copy it.
+        var lent = BatchPlan()
+        swap(&lent, &plan)
+        scheduler.didFinishIteration(&engine, plan: lent, durationSeconds: duration)
+        swap(&lent, &plan)
     }
 
     private func releaseFinished(now: Double) {

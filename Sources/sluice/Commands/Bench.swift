@@ -24,8 +24,21 @@ struct Bench: ParsableCommand {
     @Option(name: .customLong("repeat"), help: "Runs; the fastest is reported.")
     var repeatCount = 3
 
+    @Flag(help: "Time only the scheduler's decision: --running decoding and --waiting queued requests, no simulation.")
+    var decision = false
+
+    @Option(help: "Running (decoding) requests for --decision.")
+    var running = 128
+
+    @Option(help: "Waiting requests for --decision.")
+    var waiting = 1000
+
+    @Option(help: "Iterations timed for --decision.")
+    var iterations = 20_000
+
     func run() throws {
         guard repeatCount > 0 else { throw SluiceError.invalidValue(field: "--repeat", value: "\(repeatCount)", allowed: "a positive count") }
+        if decision { return try runDecision() }
         var fleet = self.fleet
         fleet.defaultReplicas = Bench.referenceReplicas
         let catalog = try fleet.loadCatalog()
@@ -49,6 +62,25 @@ struct Bench: ParsableCommand {
             speed-up     \(fixed(s.simulatedSeconds / s.wallSeconds, 0)) x real time
             memory       \(liveBytes) bytes per live request (sequence state + slot bookkeeping)
             """)
+    }
+
+    private func runDecision() throws {
+        guard running > 0, waiting >= 0, iterations > 0 else {
+            throw SluiceError.invalidValue(
+                field: "--running/--waiting/--iterations", value: "\(running)/\(waiting)/\(iterations)", allowed: "positive counts")
+        }
+        let catalog = try fleet.loadCatalog()
+        let deployment = try fleet.deployments(catalog: catalog)[0]
+        let bench = DecisionBenchmark(scheduler: scheduler, running: running, waiting: waiting, iterations: iterations)
+        var best: DecisionBenchmark.Result?
+        for _ in 0..<repeatCount {
+            let r = try bench.run(deployment: deployment)
+            if best == nil || r.seconds < best!.seconds { best = r }
+        }
+        guard let r = best else { return }
+        print("scheduler    \(scheduler): \(running) running, \(waiting) waiting, \(iterations) iterations (best of \(repeatCount))")
+        print("decision     \(fixed(r.microsecondsPerIteration, 2)) us per iteration, \(fixed(r.microsecondsPerScheduledRequest, 3)) us per scheduled request")
+        print("scheduled    \(r.scheduledRequests / r.iterations) requests per iteration")
     }
 
     /// Replicas of the issue's reference benchmark.
