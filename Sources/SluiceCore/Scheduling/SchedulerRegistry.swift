@@ -50,6 +50,10 @@ public enum SchedulerRegistry: Sendable {
             summary: "request-level static batching (FasterTransformer): a batch runs until all its requests finish",
             defaultMaxBatchedTokens: nil, make: { _ in StaticBatchScheduler() }),
         Entry(
+            name: "rad",
+            summary: "RAD (arXiv 2508.01002, reconstructed): work-conserving batches of k* tokens (the efficient tile), backlog-driven decode/prefill split",
+            defaultMaxBatchedTokens: nil, make: { RADScheduler(stepModel: $0.stepModel) }),
+        Entry(
             name: "slai",
             summary: "SLAI (arXiv 2508.01002): defer decodes to their TBT deadline, SPF prefills, dynamic offset 5/10 at 96% KV; budget 512",
             defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget, make: { _ in SLAIScheduler() }),
