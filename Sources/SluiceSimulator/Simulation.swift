@@ -36,8 +36,12 @@ public struct Simulation: Sendable {
     public var router: String
     /// The SLO classes requests are judged against.
     public var sloClasses: SLOClassTable
-    /// Seed for every random choice in the run (the router's).
+    /// Seed for every random choice in the run (the router's, the noisy predictor's).
     public var seed: UInt64
+    /// Output-length predictor for schedulers that use one (`online`, `oracle`, `noisy-oracle`).
+    public var predictor: String = "online"
+    /// Mean absolute error of the `noisy-oracle` predictor, tokens.
+    public var predictorMeanAbsoluteErrorTokens: Double = 0
 
     /// Creates a simulation.
     public init(replicas: [ReplicaSpec], router: String = "round-robin", sloClasses: SLOClassTable, seed: UInt64 = 0) {
@@ -66,6 +70,7 @@ public struct Simulation: Sendable {
         let wallStart = monotonicSeconds()
         guard !replicas.isEmpty else { throw .invalidValue(field: "replicas", value: "0", allowed: "at least 1 replica") }
         var fleet: [Replica] = []
+        var sharedPredictor: SharedPredictor?
         for (i, spec) in replicas.enumerated() {
             let entry = try SchedulerRegistry.entry(named: spec.scheduler)
             let budget = spec.deployment.limits.maxBatchedTokens ?? entry.defaultMaxBatchedTokens ?? Int.max
@@ -74,6 +79,15 @@ public struct Simulation: Sendable {
             let scheduler = entry.make(SchedulerContext(deployment: spec.deployment, stepModel: model))
             fleet.append(try Replica(index: i, deployment: spec.deployment, scheduler: scheduler, maxBatchedTokens: budget, stepModel: model,
                 tbtTargetsByClass: sloClasses.classes.map(\.targets.tbtSeconds)))
+            if entry.usesPredictor {
+                if sharedPredictor == nil {
+                    sharedPredictor = SharedPredictor(
+                        try PredictorRegistry.make(named: predictor, meanAbsoluteErrorTokens: predictorMeanAbsoluteErrorTokens, seed: seed),
+                        seed: seed)
+                }
+                fleet[i].predictor = sharedPredictor
+                fleet[i].repredictEveryTokens = entry.repredictEveryTokens
+            }
         }
         var router = try RouterRegistry.make(named: router, seed: seed)
         var metrics = ServingMetrics(classCount: sloClasses.count)
@@ -95,12 +109,19 @@ public struct Simulation: Sendable {
             metrics.recordOutcome(o)
             do throws(SluiceError) { try outcomes.record(o) } catch { if sinkError == nil { sinkError = error } }
         }
+        var stalled: SluiceError?
         func start(_ replica: Replica, at now: Double) {
             while true {
                 if let end = replica.startIteration(now: now) {
                     events.insert(IterationEnd(seconds: end, sequence: sequence, replica: Int32(replica.index)))
                     sequence &+= 1
                     return
+                }
+                if !replica.engine.running.isEmpty && stalled == nil {
+                    // A scheduler that leaves admitted requests unserved with nothing in flight would hang the run.
+                    stalled = .invalidValue(
+                        field: "scheduler \(replica.scheduler.name)", value: "an empty batch with \(replica.engine.running.count) running requests",
+                        allowed: "a scheduler that always makes progress (this is a bug in the scheduler)")
                 }
                 guard let slot = replica.takeUnschedulableHead() else { return }
                 finish(replica.reject(slot: slot, reason: "could not be scheduled on an idle replica"))
@@ -147,6 +168,7 @@ public struct Simulation: Sendable {
             eventCount += 1
             if let progress, eventCount % Self.progressInterval == 0 { progress(arrived, lastEventSeconds) }
             if let sinkError { throw sinkError }
+            if let stalled { throw stalled }
         }
         if let sinkError { throw sinkError }
         return SimulationResult(
@@ -157,7 +179,11 @@ public struct Simulation: Sendable {
                                                 maxBatchedTokens: $0.engine.maxBatchedTokens, largestBatchTokens: $0.largestBatchTokens,
                                                 largestRunningSequences: $0.largestBatchSequences) },
             router: router.name, sloClasses: classes, metrics: metrics, simulatedSeconds: lastEventSeconds,
-            wallSeconds: monotonicSeconds() - wallStart, events: eventCount, truncatedOutputs: truncated)
+            wallSeconds: monotonicSeconds() - wallStart, events: eventCount, truncatedOutputs: truncated,
+            prediction: sharedPredictor.map {
+                PredictionReport(predictor: $0.name, requests: $0.accuracy.count, meanAbsoluteErrorTokens: $0.accuracy.meanAbsoluteErrorTokens,
+                                 rankCorrelation: $0.accuracy.rankCorrelation)
+            })
     }
 }
 

@@ -51,6 +51,8 @@ public struct SimulationResult: Sendable {
     public var events: Int
     /// Requests whose output was cut to the engine's output cap or model length.
     public var truncatedOutputs: Int
+    /// Accuracy of the output-length predictor, when the schedulers used one.
+    public var prediction: PredictionReport?
 
     /// Iterations over all replicas.
     public var iterations: Int { replicas.reduce(0) { $0 + $1.iterations } }
@@ -73,4 +75,16 @@ public struct SimulationResult: Sendable {
     }
     /// Preemptions over all replicas.
     public var preemptions: Int { replicas.reduce(0) { $0 + $1.preemptions } }
+}
+
+/// How well the output-length predictor did (prediction made at arrival vs true length of completed requests).
+public struct PredictionReport: Sendable, Hashable, Codable {
+    /// Predictor name.
+    public var predictor: String
+    /// Completed requests scored.
+    public var requests: Int
+    /// Mean absolute error, tokens.
+    public var meanAbsoluteErrorTokens: Double
+    /// Spearman rank correlation between predicted and true lengths.
+    public var rankCorrelation: Double
 }

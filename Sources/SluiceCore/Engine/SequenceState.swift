@@ -36,6 +36,12 @@ public struct SequenceState: Sendable, Hashable {
     public var maxGapSeconds: Double = 0
     /// Times this request was preempted.
     public var preemptions: Int = 0
+    /// The latest predicted total output length, tokens (0 when no predictor is in use).
+    public var predictedOutputTokens: Double = 0
+    /// The prediction made at arrival, tokens (TRAIL bounds preemption by it).
+    public var initialPredictedOutputTokens: Double = 0
+    /// A stable hash of the tenant (0 when unknown), for per-tenant predictors.
+    public var tenantKey: UInt64 = 0
     /// Whether the sequence is in the running set (admitted) rather than waiting.
     public var isRunning = false
     /// Tokens this sequence has in the batch being built (0 = not scheduled in it).
@@ -50,6 +56,24 @@ public struct SequenceState: Sendable, Hashable {
         sloClass = request.sloClass
         priority = request.priority
         lastTokenSeconds = request.arrivalSeconds
+        tenantKey = request.tenant.map(Self.stableHash) ?? 0
+    }
+
+    /// FNV-1a of a string's UTF-8 bytes (stable across runs, unlike `hashValue`).
+    static func stableHash(_ s: String) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in s.utf8 {
+            h ^= UInt64(b)
+            h &*= 0x0000_0100_0000_01B3
+        }
+        return h
+    }
+
+    /// The prediction query for this sequence (the true length only for oracles).
+    public func predictionQuery(trueOutputTokens: Int?) -> PredictionQuery {
+        PredictionQuery(
+            requestID: requestID, promptTokens: promptTokens, generatedTokens: generatedTokens, sloClass: sloClass,
+            tenantKey: tenantKey, trueOutputTokens: trueOutputTokens)
     }
 
     /// Tokens the sequence holds: prompt plus generated.

@@ -24,6 +24,23 @@ public enum SchedulerRegistry: Sendable {
         public let defaultMaxBatchedTokens: Int?
         /// Makes a fresh scheduler (one per replica) for a deployment and its step-time model.
         public let make: @Sendable (SchedulerContext) -> any IterationScheduler
+        /// Whether the scheduler reads predicted output lengths (the simulator then runs a predictor).
+        public let usesPredictor: Bool
+        /// Re-predict every this many generated tokens (`nil`: once, at arrival).
+        public let repredictEveryTokens: Int?
+
+        /// Creates an entry.
+        public init(
+            name: String, summary: String, defaultMaxBatchedTokens: Int?, usesPredictor: Bool = false, repredictEveryTokens: Int? = nil,
+            make: @escaping @Sendable (SchedulerContext) -> any IterationScheduler
+        ) {
+            self.name = name
+            self.summary = summary
+            self.defaultMaxBatchedTokens = defaultMaxBatchedTokens
+            self.usesPredictor = usesPredictor
+            self.repredictEveryTokens = repredictEveryTokens
+            self.make = make
+        }
     }
 
     /// All registered schedulers, in the order `--help` lists them.
@@ -53,6 +70,24 @@ public enum SchedulerRegistry: Sendable {
             name: "rad",
             summary: "RAD (arXiv 2508.01002, reconstructed): work-conserving batches of k* tokens (the efficient tile), backlog-driven decode/prefill split",
             defaultMaxBatchedTokens: nil, make: { RADScheduler(stepModel: $0.stepModel) }),
+        Entry(
+            name: "isrtf",
+            summary: "ELIS ISRTF: shortest predicted remaining tokens first, re-predicted every 50 tokens; budget 2048",
+            defaultMaxBatchedTokens: VLLMScheduler.defaultMaxBatchedTokens, usesPredictor: true, repredictEveryTokens: 50,
+            make: { _ in PredictedLengthScheduler(name: "isrtf") }),
+        Entry(
+            name: "ltr",
+            summary: "learning to rank (vllm-ltr): shortest predicted length first, starvation guard 200 iterations / 10",
+            defaultMaxBatchedTokens: VLLMScheduler.defaultMaxBatchedTokens, usesPredictor: true,
+            make: { _ in
+                PredictedLengthScheduler(
+                    parameters: .with { $0.key = .initialPrediction; $0.starvationThreshold = 200; $0.starvationQuantum = 10 }, name: "ltr")
+            }),
+        Entry(
+            name: "trail",
+            summary: "TRAIL: shortest predicted remaining first, preemptible only for the first 0.8 x predicted length; re-predicted every 8 tokens",
+            defaultMaxBatchedTokens: VLLMScheduler.defaultMaxBatchedTokens, usesPredictor: true, repredictEveryTokens: 8,
+            make: { _ in PredictedLengthScheduler(parameters: .with { $0.preemptionLimit = 0.8 }, name: "trail") }),
         Entry(
             name: "slai",
             summary: "SLAI (arXiv 2508.01002): defer decodes to their TBT deadline, SPF prefills, dynamic offset 5/10 at 96% KV; budget 512",

@@ -63,6 +63,11 @@ final class Replica {
 
     /// Queues an admissible request; its output is truncated to what the engine allows.
     /// - Returns: the output tokens it will produce.
+    /// The fleet's output-length predictor, when the scheduler uses one (shared by all replicas, so it learns from
+    /// every completion), and how often to re-predict during decoding.
+    var predictor: SharedPredictor?
+    var repredictEveryTokens: Int?
+
     func enqueue(_ request: Request) -> Int {
         let output = max(1, min(request.outputTokens, deployment.limits.maxOutputTokens, maxSequenceTokens - request.promptTokens))
         let slot = Int(engine.enqueue(request, tbtTargetSeconds: tbtTargetsByClass[request.sloClass]))
@@ -72,6 +77,12 @@ final class Replica {
             trueOutputTokens[slot] = output
         }
         outstandingTokens += request.promptTokens
+        if let predictor {
+            let query = engine.sequences[slot].predictionQuery(trueOutputTokens: predictor.isOracle ? output : nil)
+            let p = predictor.predict(query)
+            engine.sequences[slot].predictedOutputTokens = p
+            engine.sequences[slot].initialPredictedOutputTokens = p
+        }
         return output
     }
 
@@ -130,7 +141,12 @@ final class Replica {
                 if gap > engine.sequences[i].maxGapSeconds { engine.sequences[i].maxGapSeconds = gap }
             }
             engine.sequences[i].lastTokenSeconds = now
-            if engine.sequences[i].generatedTokens >= trueOutputTokens[i] { finished += 1 }
+            if engine.sequences[i].generatedTokens >= trueOutputTokens[i] {
+                finished += 1
+            } else if let every = repredictEveryTokens, let predictor, engine.sequences[i].generatedTokens % every == 0 {
+                let query = engine.sequences[i].predictionQuery(trueOutputTokens: predictor.isOracle ? trueOutputTokens[i] : nil)
+                engine.sequences[i].predictedOutputTokens = predictor.predict(query)
+            }
         }
         if finished > 0 { releaseFinished(now: now) }
         // Lend the plan to the scheduler through a local: passing the stored property would copy it.
@@ -147,6 +163,10 @@ final class Replica {
             let i = Int(slot)
             if engine.sequences[i].generatedTokens >= trueOutputTokens[i] {
                 completedOutcomes.append(outcome(slot: slot, now: now))
+                if let predictor {
+                    let s = engine.sequences[i]
+                    predictor.observe(s.predictionQuery(trueOutputTokens: nil), initialPrediction: s.initialPredictedOutputTokens, actual: s.generatedTokens)
+                }
                 outstandingTokens -= engine.sequences[i].totalTokens
                 engine.release(slot)
             } else {

@@ -95,6 +95,8 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
     public var usdPerMillionOutputTokens: Double
     /// Per SLO class, keyed by class name.
     public var perClass: [String: ClassSummary]
+    /// Output-length predictor accuracy (absent when no scheduler used one).
+    public var prediction: PredictionReport?
 
     /// Builds the summary of a result.
     public init(_ r: SimulationResult, label: String) {
@@ -138,6 +140,7 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
         var per: [String: ClassSummary] = [:]
         for (i, g) in r.metrics.perClass.enumerated() { per[r.sloClasses[i].name] = group(g, r.sloClasses[i]) }
         perClass = per
+        prediction = r.prediction
     }
 
     /// Pretty, key-sorted JSON (deterministic apart from `wallSeconds`).

@@ -25,7 +25,10 @@ struct ExperimentRunner {
     /// Runs one scheduler/router pair; `rate` overrides the arrival rate (capacity search).
     func run(scheduler: String, router: String, rate: Double? = nil, requestsCSV: String? = nil, label: String? = nil) throws -> SimulationSummary {
         let specs = try fleet.replicaSpecs(scheduler: scheduler, catalog: catalog)
-        let simulation = Simulation(replicas: specs, router: router, sloClasses: sloClasses, seed: workload.seed)
+        var simulation = Simulation(replicas: specs, router: router, sloClasses: sloClasses, seed: workload.seed)
+        _ = try PredictorRegistry.make(named: fleet.predictor, meanAbsoluteErrorTokens: fleet.predictorMae, seed: workload.seed)
+        simulation.predictor = fleet.predictor
+        simulation.predictorMeanAbsoluteErrorTokens = fleet.predictorMae
         var source = try workload.makeSource(sloClasses: sloClasses, rateOverride: rate)
         let bar = ProgressBar(label: "\(scheduler)/\(router)", total: workload.requests, enabled: showProgress)
         defer { bar.finish() }

@@ -17,6 +17,10 @@ enum SummaryPrinter {
         out += "SLO attainment \(percent(s.sloAttainment))  preemptions \(s.preemptions)  iterations \(s.iterations)\n"
         out += "throughput \(fixed(s.outputTokensPerSecond, 1)) output tok/s  GPU busy \(percent(s.gpuBusyFraction))\n"
         out += "cost $\(fixed(s.costUSD, 2)) for \(fixed(s.gpuHours, 2)) GPU-hours  $\(fixed(s.usdPerMillionOutputTokens, 3)) per million output tokens\n"
+        if let p = s.prediction {
+            out += "predictor \(p.predictor): mean absolute error \(fixed(p.meanAbsoluteErrorTokens, 1)) tokens, "
+            out += "rank correlation \(fixed(p.rankCorrelation, 3)) over \(p.requests) requests\n"
+        }
         if s.perClass.count > 1 {
             var c = TextTable(["class", "requests", "SLO met", "TTFT p50", "TTFT p99", "TBT p99", "E2E p99"])
             for name in s.perClass.keys.sorted() {

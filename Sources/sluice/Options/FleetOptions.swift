@@ -21,7 +21,7 @@ struct FleetOptions: ParsableArguments {
 
     enum CodingKeys: String, CodingKey {
         case model, gpu, tp, replicas, fleet, catalogs, chunkSize, maxNumSeqs, blockSize, kvBlocks, gpuMemoryUtilization
-        case maxModelLen, maxOutputTokens, stepModel, profile, calibration
+        case maxModelLen, maxOutputTokens, stepModel, profile, calibration, predictor, predictorMae
     }
 
     @Option(
@@ -60,6 +60,12 @@ struct FleetOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Vidur-format mlp.csv for --step-model table.", valueName: "FILE"))
     var profile: String?
+
+    @Option(help: ArgumentHelp("Output-length predictor for isrtf/ltr/trail: online, oracle or noisy-oracle.", valueName: "NAME"))
+    var predictor = "online"
+
+    @Option(help: ArgumentHelp("Mean absolute error of the noisy-oracle predictor, tokens.", valueName: "TOKENS"))
+    var predictorMae = 50.0
 
     @Option(
         help: ArgumentHelp(
