@@ -149,7 +149,7 @@ public struct PredictedLengthScheduler: IterationScheduler {
         swap(&sorted, &order)
         // Promoted waiting requests go first of all new admissions.
         if parameters.starvationThreshold != nil {
-            var k = 0
+            let k = 0  // promoted requests are taken from the front, one after another
             while k < engine.waiting.count, tokens < budget {
                 let slot = engine.waiting[k]
                 let s = engine.sequences[Int(slot)]

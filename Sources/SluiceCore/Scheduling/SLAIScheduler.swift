@@ -71,8 +71,7 @@ public struct SLAIScheduler: IterationScheduler {
 
     private var decodes = Heap<DecodeEntry>()
     private var paused = Deque<PausedEntry>()
-    private var shortestFirst = Heap<WaitingEntry>()
-    private var enqueuedSeen = 0
+    private var shortestFirst = ShortestPromptQueue()
     private var batchCount = 0
     private var meanBatchSeconds = 0.0
     /// Decodes scheduled in the last batch as critical / non-critical (for tests and reports).
@@ -131,12 +130,13 @@ public struct SLAIScheduler: IterationScheduler {
             tokens += chunk
         }
         // 3. New prefills.
-        absorbArrivals(engine)
+        if parameters.prefillOrder == .shortestPromptFirst { let p = parameters
+            shortestFirst.absorbArrivals(engine) { Self.strictRank($0, p) } }
         let watermark = engine.kv.watermarkBlocks
         while tokens < budget, engine.running.count < maxRunning, let (slot, index) = nextWaiting(engine) {
             let seq = engine.sequences[Int(slot)]
             guard engine.growKV(slot, toTokens: seq.totalTokens, keepingFree: watermark) else { break }
-            if parameters.prefillOrder == .shortestPromptFirst { shortestFirst.removeMin() }
+            if parameters.prefillOrder == .shortestPromptFirst { shortestFirst.removeNext() }
             engine.admitWaiting(at: index)
             let chunk = min(seq.remainingTokens, budget - tokens)
             engine.schedule(slot, tokens: chunk, in: &plan)
@@ -193,16 +193,6 @@ public struct SLAIScheduler: IterationScheduler {
         var slot: EngineState.Slot
     }
 
-    private struct WaitingEntry: Comparable, Sendable {
-        var strictRank: Int  // 0 strict, 1 relaxed (all 0 unless strictUsersFirst)
-        var remainingTokens: Int
-        var requestID: Int
-        var slot: EngineState.Slot
-        static func < (a: WaitingEntry, b: WaitingEntry) -> Bool {
-            (a.strictRank, a.remainingTokens, a.requestID) < (b.strictRank, b.remainingTokens, b.requestID)
-        }
-    }
-
     /// The earliest live decode entry (stale ones, whose request was preempted or finished, are dropped).
     private mutating func nextDecode(_ engine: EngineState) -> DecodeEntry? {
         while let top = decodes.min {
@@ -238,17 +228,13 @@ public struct SLAIScheduler: IterationScheduler {
 
     private mutating func pushWaiting(_ slot: EngineState.Slot, engine: EngineState) {
         guard parameters.prefillOrder == .shortestPromptFirst else { return }
-        let s = engine.sequences[Int(slot)]
-        let strict = parameters.strictUsersFirst && (s.tbtTargetSeconds ?? parameters.defaultTBTSeconds) < parameters.strictTBTThresholdSeconds
-        shortestFirst.insert(WaitingEntry(strictRank: strict ? 0 : 1, remainingTokens: s.remainingTokens, requestID: s.requestID, slot: slot))
+        shortestFirst.push(slot, engine: engine, rank: Self.strictRank(engine.sequences[Int(slot)], parameters))
     }
 
-    /// New arrivals sit at the back of `waiting`; mirror them into the heap.
-    private mutating func absorbArrivals(_ engine: EngineState) {
-        let fresh = engine.enqueuedCount - enqueuedSeen
-        enqueuedSeen = engine.enqueuedCount
-        guard fresh > 0, parameters.prefillOrder == .shortestPromptFirst else { return }
-        for k in max(engine.waiting.count - fresh, 0)..<engine.waiting.count { pushWaiting(engine.waiting[k], engine: engine) }
+    /// 0 for strict-TBT users when they go first, 1 otherwise.
+    private static func strictRank(_ s: SequenceState, _ parameters: Parameters) -> Int {
+        let strict = parameters.strictUsersFirst && (s.tbtTargetSeconds ?? parameters.defaultTBTSeconds) < parameters.strictTBTThresholdSeconds
+        return strict ? 0 : 1
     }
 
     /// The next waiting request to admit and its index in `waiting`.
@@ -258,16 +244,7 @@ public struct SLAIScheduler: IterationScheduler {
             guard let slot = engine.waiting.first else { return nil }
             return (slot, 0)
         case .shortestPromptFirst:
-            while let top = shortestFirst.min {
-                let s = engine.sequences[Int(top.slot)]
-                if s.requestID == top.requestID, !s.isRunning, s.remainingTokens == top.remainingTokens,
-                    let index = engine.waiting.firstIndex(of: top.slot)
-                {
-                    return (top.slot, index)
-                }
-                shortestFirst.removeMin()
-            }
-            return nil
+            return shortestFirst.next(engine)
         }
     }
 }

@@ -26,8 +26,7 @@ public struct SarathiScheduler: IterationScheduler {
 
     /// The admission order.
     public let order: AdmissionOrder
-    private var shortestFirst = Heap<WaitingKey>()
-    private var enqueuedSeen = 0
+    private var shortestFirst = ShortestPromptQueue()
 
     /// `sarathi` or `sarathi-spf`.
     public var name: String { order == .fcfs ? "sarathi" : "sarathi-spf" }
@@ -53,7 +52,7 @@ public struct SarathiScheduler: IterationScheduler {
             while !engine.growKV(slot, toTokens: seq.computedTokens + 1) {
                 guard let victim = engine.running.last else { break decodes }
                 engine.preempt(victim, plan: &plan)
-                if order == .shortestPromptFirst { push(victim, engine: engine) }
+                if order == .shortestPromptFirst { shortestFirst.push(victim, engine: engine) }
                 if victim == slot { break decodes }
             }
             engine.schedule(slot, tokens: 1, in: &plan)
@@ -73,40 +72,18 @@ public struct SarathiScheduler: IterationScheduler {
             budget -= tokens
         }
         // 3. New prefills.
-        if order == .shortestPromptFirst { absorbArrivals(engine) }
+        if order == .shortestPromptFirst { shortestFirst.absorbArrivals(engine) }
         let watermark = engine.kv.watermarkBlocks
         while budget > 0, engine.running.count < engine.maxRunningSequences {
             guard let (slot, index) = nextCandidate(engine) else { break }
             let seq = engine.sequences[Int(slot)]
             guard engine.growKV(slot, toTokens: seq.totalTokens, keepingFree: watermark) else { break }
-            if order == .shortestPromptFirst { shortestFirst.removeMin() }
+            if order == .shortestPromptFirst { shortestFirst.removeNext() }
             engine.admitWaiting(at: index)
             let tokens = min(seq.remainingTokens, budget)
             engine.schedule(slot, tokens: tokens, in: &plan)
             budget -= tokens
         }
-    }
-
-    private struct WaitingKey: Comparable, Sendable {
-        var remainingTokens: Int
-        var requestID: Int
-        var slot: EngineState.Slot
-        static func < (a: WaitingKey, b: WaitingKey) -> Bool {
-            (a.remainingTokens, a.requestID) < (b.remainingTokens, b.requestID)
-        }
-    }
-
-    private mutating func push(_ slot: EngineState.Slot, engine: EngineState) {
-        let s = engine.sequences[Int(slot)]
-        shortestFirst.insert(WaitingKey(remainingTokens: s.remainingTokens, requestID: s.requestID, slot: slot))
-    }
-
-    /// Newly enqueued requests sit at the back of `waiting`; mirror them into the heap.
-    private mutating func absorbArrivals(_ engine: EngineState) {
-        let fresh = engine.enqueuedCount - enqueuedSeen
-        enqueuedSeen = engine.enqueuedCount
-        guard fresh > 0 else { return }
-        for k in max(engine.waiting.count - fresh, 0)..<engine.waiting.count { push(engine.waiting[k], engine: engine) }
     }
 
     /// The next waiting request to admit and its index in `waiting`.
@@ -116,17 +93,7 @@ public struct SarathiScheduler: IterationScheduler {
             guard let slot = engine.waiting.first else { return nil }
             return (slot, 0)
         case .shortestPromptFirst:
-            while let top = shortestFirst.min {
-                let s = engine.sequences[Int(top.slot)]
-                // Entries go stale when a request was admitted, finished, or rejected and its slot reused.
-                if s.requestID == top.requestID, !s.isRunning, s.remainingTokens == top.remainingTokens,
-                    let index = engine.waiting.firstIndex(of: top.slot)
-                {
-                    return (top.slot, index)
-                }
-                shortestFirst.removeMin()
-            }
-            return nil
+            return shortestFirst.next(engine)
         }
     }
 }

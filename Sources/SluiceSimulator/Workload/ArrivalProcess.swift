@@ -1,4 +1,4 @@
-public import SluiceCore
+import SluiceCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
