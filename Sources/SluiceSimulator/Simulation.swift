@@ -14,12 +14,15 @@ public struct ReplicaSpec: Sendable {
     public var scheduler: String
     /// The step-time model; `nil` builds a default-parameter roofline for the deployment.
     public var stepModel: (any StepTimeModel)?
+    /// Overrides of the scheduler's parameters.
+    public var schedulerOptions: SchedulerOptions
 
     /// Creates a replica spec.
-    public init(deployment: Deployment, scheduler: String, stepModel: (any StepTimeModel)? = nil) {
+    public init(deployment: Deployment, scheduler: String, stepModel: (any StepTimeModel)? = nil, schedulerOptions: SchedulerOptions = SchedulerOptions()) {
         self.deployment = deployment
         self.scheduler = scheduler
         self.stepModel = stepModel
+        self.schedulerOptions = schedulerOptions
     }
 }
 
@@ -76,7 +79,7 @@ public struct Simulation: Sendable {
             let budget = spec.deployment.limits.maxBatchedTokens ?? entry.defaultMaxBatchedTokens ?? Int.max
             guard budget > 0 else { throw .invalidValue(field: "chunk-size", value: "\(budget)", allowed: "a positive token count") }
             let model = spec.stepModel ?? RooflineStepTimeModel(deployment: spec.deployment)
-            let scheduler = entry.make(SchedulerContext(deployment: spec.deployment, stepModel: model))
+            let scheduler = try entry.instantiate(SchedulerContext(deployment: spec.deployment, stepModel: model, options: spec.schedulerOptions))
             fleet.append(try Replica(index: i, deployment: spec.deployment, scheduler: scheduler, maxBatchedTokens: budget, stepModel: model,
                 tbtTargetsByClass: sloClasses.classes.map(\.targets.tbtSeconds)))
             if entry.usesPredictor {
@@ -86,7 +89,7 @@ public struct Simulation: Sendable {
                         seed: seed)
                 }
                 fleet[i].predictor = sharedPredictor
-                fleet[i].repredictEveryTokens = entry.repredictEveryTokens
+                fleet[i].repredictEveryTokens = try entry.repredictEvery(spec.schedulerOptions)
             }
         }
         var router = try RouterRegistry.make(named: router, seed: seed)

@@ -85,12 +85,12 @@ struct SchedulerTests {
         #expect(engine.waiting.count == 1)
     }
 
-    @Test func sequenceCapIsRespected() {
+    @Test func sequenceCapIsRespected() throws {
         var engine = CoreFixtures.engine(blocks: 10_000, maxRunning: 2)
         for i in 0..<5 { _ = engine.enqueue(CoreFixtures.request(i, prompt: 10)) }
         for entry in SchedulerRegistry.entries {
             var e = engine
-            var s = entry.make(SchedulerContext(deployment: Deployment(model: CoreFixtures.llama8B, gpu: CoreFixtures.h100), stepModel: RooflineStepTimeModel(deployment: Deployment(model: CoreFixtures.llama8B, gpu: CoreFixtures.h100))))
+            var s = try entry.instantiate(SchedulerContext(deployment: Deployment(model: CoreFixtures.llama8B, gpu: CoreFixtures.h100), stepModel: RooflineStepTimeModel(deployment: Deployment(model: CoreFixtures.llama8B, gpu: CoreFixtures.h100))))
             var plan = BatchPlan()
             s.schedule(&e, into: &plan)
             #expect(e.running.count <= 2, "\(entry.name)")
@@ -104,5 +104,36 @@ struct SchedulerTests {
         } catch {
             for name in ["vllm", "sarathi", "sarathi-spf", "orca", "static", "rad", "slai"] { #expect(error.description.contains(name)) }
         }
+    }
+}
+
+struct SchedulerOptionTests {
+    @Test func slaiParametersAreOverridable() throws {
+        let options = try SchedulerOptions(parsing: ["offset-below=3", "order=fcfs", "fixed-offset=none", "tbt=0.15"])
+        let p = try SLAIScheduler.Parameters(SLAIScheduler.Parameters.with { $0.fixedOffset = 10 }, options)
+        #expect(p.offsetBelowMemoryLimit == 3)
+        #expect(p.prefillOrder == .fcfs)
+        #expect(p.fixedOffset == nil)
+        #expect(p.defaultTBTSeconds == 0.15)
+    }
+
+    @Test func unknownAndMalformedOptionsAreRejected() throws {
+        let slai = try SchedulerRegistry.entry(named: "slai")
+        let vllm = try SchedulerRegistry.entry(named: "vllm")
+        let d = Deployment(model: CoreFixtures.llama8B, gpu: CoreFixtures.h100)
+        let model = RooflineStepTimeModel(deployment: d)
+        #expect(throws: SluiceError.self) {
+            try vllm.instantiate(SchedulerContext(deployment: d, stepModel: model, options: try SchedulerOptions(parsing: ["tile=64"])))
+        }
+        #expect(throws: SluiceError.self) {
+            try slai.instantiate(SchedulerContext(deployment: d, stepModel: model, options: try SchedulerOptions(parsing: ["memory-limit=2"])))
+        }
+        #expect(throws: SluiceError.self) { try SchedulerOptions(parsing: ["novalue"]) }
+        let rad = try SchedulerRegistry.entry(named: "rad")
+        let s = try rad.instantiate(SchedulerContext(deployment: d, stepModel: model, options: try SchedulerOptions(parsing: ["tile=128"])))
+        #expect((s as? RADScheduler)?.tileBudgetTokens.isMultiple(of: 128) == true)
+        let isrtf = try SchedulerRegistry.entry(named: "isrtf")
+        #expect(try isrtf.repredictEvery(try SchedulerOptions(parsing: ["repredict-every=10"])) == 10)
+        #expect(try isrtf.repredictEvery(SchedulerOptions()) == 50)
     }
 }

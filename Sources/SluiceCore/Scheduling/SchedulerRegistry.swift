@@ -4,11 +4,14 @@ public struct SchedulerContext: Sendable {
     public var deployment: Deployment
     /// The replica's step-time model (throughput-aware schedulers size their batches with it).
     public var stepModel: any StepTimeModel
+    /// Overrides of the scheduler's parameters.
+    public var options: SchedulerOptions
 
     /// Creates a context.
-    public init(deployment: Deployment, stepModel: any StepTimeModel) {
+    public init(deployment: Deployment, stepModel: any StepTimeModel, options: SchedulerOptions = SchedulerOptions()) {
         self.deployment = deployment
         self.stepModel = stepModel
+        self.options = options
     }
 }
 
@@ -22,8 +25,10 @@ public enum SchedulerRegistry: Sendable {
         public let summary: String
         /// Token budget per iteration when `--chunk-size` is not given (`nil`: unlimited).
         public let defaultMaxBatchedTokens: Int?
-        /// Makes a fresh scheduler (one per replica) for a deployment and its step-time model.
-        public let make: @Sendable (SchedulerContext) -> any IterationScheduler
+        /// Makes a fresh scheduler (one per replica) for a deployment, its step-time model and option overrides.
+        public let make: @Sendable (SchedulerContext) throws(SluiceError) -> any IterationScheduler
+        /// Keys of `--scheduler-option` this scheduler accepts.
+        public let optionKeys: [String]
         /// Whether the scheduler reads predicted output lengths (the simulator then runs a predictor).
         public let usesPredictor: Bool
         /// Re-predict every this many generated tokens (`nil`: once, at arrival).
@@ -32,14 +37,28 @@ public enum SchedulerRegistry: Sendable {
         /// Creates an entry.
         public init(
             name: String, summary: String, defaultMaxBatchedTokens: Int?, usesPredictor: Bool = false, repredictEveryTokens: Int? = nil,
-            make: @escaping @Sendable (SchedulerContext) -> any IterationScheduler
+            optionKeys: [String] = [], make: @escaping @Sendable (SchedulerContext) throws(SluiceError) -> any IterationScheduler
         ) {
+            self.optionKeys = optionKeys + (usesPredictor ? ["repredict-every"] : [])
             self.name = name
             self.summary = summary
             self.defaultMaxBatchedTokens = defaultMaxBatchedTokens
             self.usesPredictor = usesPredictor
             self.repredictEveryTokens = repredictEveryTokens
             self.make = make
+        }
+
+        /// A scheduler for `context`, after checking its option keys. - Throws: ``SluiceError`` for a bad option.
+        public func instantiate(_ context: SchedulerContext) throws(SluiceError) -> any IterationScheduler {
+            try context.options.validate(scheduler: name, allowed: optionKeys)
+            return try make(context)
+        }
+
+        /// Tokens between re-predictions in force (`repredict-every` overrides the default).
+        public func repredictEvery(_ options: SchedulerOptions) throws(SluiceError) -> Int? {
+            guard usesPredictor else { return nil }
+            let k = try options.int("repredict-every", repredictEveryTokens ?? 0, in: 0...1_000_000)
+            return k > 0 ? k : nil
         }
     }
 
@@ -69,45 +88,60 @@ public enum SchedulerRegistry: Sendable {
         Entry(
             name: "rad",
             summary: "RAD (arXiv 2508.01002, reconstructed): work-conserving batches of k* tokens (the efficient tile), backlog-driven decode/prefill split",
-            defaultMaxBatchedTokens: nil, make: { RADScheduler(stepModel: $0.stepModel) }),
+            defaultMaxBatchedTokens: nil, optionKeys: RADScheduler.optionKeys,
+            make: { c throws(SluiceError) in RADScheduler(stepModel: c.stepModel, parameters: try RADScheduler.Parameters(c.options)) }),
         Entry(
             name: "isrtf",
             summary: "ELIS ISRTF: shortest predicted remaining tokens first, re-predicted every 50 tokens; budget 2048",
             defaultMaxBatchedTokens: VLLMScheduler.defaultMaxBatchedTokens, usesPredictor: true, repredictEveryTokens: 50,
-            make: { _ in PredictedLengthScheduler(name: "isrtf") }),
+            optionKeys: PredictedLengthScheduler.optionKeys,
+            make: { c throws(SluiceError) in PredictedLengthScheduler(parameters: try .init(PredictedLengthScheduler.Parameters(), c.options), name: "isrtf") }),
         Entry(
             name: "ltr",
             summary: "learning to rank (vllm-ltr): shortest predicted length first, starvation guard 200 iterations / 10",
             defaultMaxBatchedTokens: VLLMScheduler.defaultMaxBatchedTokens, usesPredictor: true,
-            make: { _ in
+            optionKeys: PredictedLengthScheduler.optionKeys,
+            make: { c throws(SluiceError) in
                 PredictedLengthScheduler(
-                    parameters: .with { $0.key = .initialPrediction; $0.starvationThreshold = 200; $0.starvationQuantum = 10 }, name: "ltr")
+                    parameters: try .init(.with { $0.key = .initialPrediction; $0.starvationThreshold = 200; $0.starvationQuantum = 10 }, c.options),
+                    name: "ltr")
             }),
         Entry(
             name: "trail",
             summary: "TRAIL: shortest predicted remaining first, preemptible only for the first 0.8 x predicted length; re-predicted every 8 tokens",
             defaultMaxBatchedTokens: VLLMScheduler.defaultMaxBatchedTokens, usesPredictor: true, repredictEveryTokens: 8,
-            make: { _ in PredictedLengthScheduler(parameters: .with { $0.preemptionLimit = 0.8 }, name: "trail") }),
+            optionKeys: PredictedLengthScheduler.optionKeys,
+            make: { c throws(SluiceError) in
+                PredictedLengthScheduler(parameters: try .init(.with { $0.preemptionLimit = 0.8 }, c.options), name: "trail")
+            }),
         Entry(
             name: "slai",
             summary: "SLAI (arXiv 2508.01002): defer decodes to their TBT deadline, SPF prefills, dynamic offset 5/10 at 96% KV; budget 512",
-            defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget, make: { _ in SLAIScheduler() }),
+            defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget, optionKeys: SLAIScheduler.optionKeys,
+            make: { c throws(SluiceError) in SLAIScheduler(parameters: try .init(SLAIScheduler.Parameters(), c.options)) }),
         Entry(
             name: "slai-priority",
             summary: "SLAI with strict-TBT users' prompts first (user_priority)",
             defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget,
-            make: { _ in SLAIScheduler(parameters: .with { $0.strictUsersFirst = true }, name: "slai-priority") }),
+            optionKeys: SLAIScheduler.optionKeys,
+            make: { c throws(SluiceError) in
+                SLAIScheduler(parameters: try .init(.with { $0.strictUsersFirst = true }, c.options), name: "slai-priority")
+            }),
         Entry(
             name: "slai-spf-fixed",
             summary: "SLAI ablation: SPF prefills, fixed offset of 10 batch times",
             defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget,
-            make: { _ in SLAIScheduler(parameters: .with { $0.fixedOffset = 10 }, name: "slai-spf-fixed") }),
+            optionKeys: SLAIScheduler.optionKeys,
+            make: { c throws(SluiceError) in
+                SLAIScheduler(parameters: try .init(.with { $0.fixedOffset = 10 }, c.options), name: "slai-spf-fixed")
+            }),
         Entry(
             name: "slai-fcfs-fixed",
             summary: "SLAI ablation: FCFS prefills, fixed offset of 10 batch times",
             defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget,
-            make: { _ in
-                SLAIScheduler(parameters: .with { $0.fixedOffset = 10; $0.prefillOrder = .fcfs }, name: "slai-fcfs-fixed")
+            optionKeys: SLAIScheduler.optionKeys,
+            make: { c throws(SluiceError) in
+                SLAIScheduler(parameters: try .init(.with { $0.fixedOffset = 10; $0.prefillOrder = .fcfs }, c.options), name: "slai-fcfs-fixed")
             }),
     ]
 

@@ -45,7 +45,7 @@ public struct DecisionBenchmark: Sendable {
     public func run(deployment: Deployment) throws(SluiceError) -> Result {
         let entry = try SchedulerRegistry.entry(named: scheduler)
         let model = RooflineStepTimeModel(deployment: deployment)
-        var s = entry.make(SchedulerContext(deployment: deployment, stepModel: model))
+        var s = try entry.instantiate(SchedulerContext(deployment: deployment, stepModel: model))
         // Room for every running sequence to grow one token per iteration without preemption, and for the prompts.
         let growth = Self.promptTokens + iterations + 10 * running
         let blocks = running * (growth / 16 + 2) + waiting * ((Self.promptTokens + 1000) / 16 + 1) + 1024

@@ -34,14 +34,20 @@ struct Compare: ParsableCommand {
     func run() throws {
         let schedulerNames = schedulers.split(separator: ",").map { String($0).trimmed(" ") }
         let routerNames = routers.split(separator: ",").map { String($0).trimmed(" ") }
-        for s in schedulerNames { _ = try SchedulerRegistry.entry(named: s) }
+        let entries = try schedulerNames.map { name throws(SluiceError) in try SchedulerRegistry.entry(named: name) }
+        let options = try SchedulerOptions(parsing: fleet.schedulerOptions)
+        for key in options.values.keys.sorted() where !entries.contains(where: { $0.optionKeys.contains(key) }) {
+            throw SluiceError.invalidValue(
+                field: "--scheduler-option", value: key,
+                allowed: "a key of one of the compared schedulers: \(Array(Set(entries.flatMap(\.optionKeys))).sorted().joined(separator: ", "))")
+        }
         for r in routerNames { _ = try RouterRegistry.make(named: r, seed: 0) }
         let catalog = try fleet.loadCatalog()
         let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !noProgress, reproducible: reproducible)
         var runs: [SimulationSummary] = []
         for s in schedulerNames {
             for r in routerNames {
-                runs.append(try runner.run(scheduler: s, router: r))
+                runs.append(try runner.run(scheduler: s, router: r, onlyOwnOptions: true))
             }
         }
         let deployments = runs.first.map { SummaryPrinter.describe($0.deployments) } ?? ""

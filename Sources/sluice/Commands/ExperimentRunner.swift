@@ -23,8 +23,10 @@ struct ExperimentRunner {
     }
 
     /// Runs one scheduler/router pair; `rate` overrides the arrival rate (capacity search).
-    func run(scheduler: String, router: String, rate: Double? = nil, requestsCSV: String? = nil, label: String? = nil) throws -> SimulationSummary {
-        let specs = try fleet.replicaSpecs(scheduler: scheduler, catalog: catalog)
+    func run(
+        scheduler: String, router: String, rate: Double? = nil, requestsCSV: String? = nil, label: String? = nil, onlyOwnOptions: Bool = false
+    ) throws -> SimulationSummary {
+        let specs = try fleet.replicaSpecs(scheduler: scheduler, catalog: catalog, onlyOwnOptions: onlyOwnOptions)
         var simulation = Simulation(replicas: specs, router: router, sloClasses: sloClasses, seed: workload.seed)
         _ = try PredictorRegistry.make(named: fleet.predictor, meanAbsoluteErrorTokens: fleet.predictorMae, seed: workload.seed)
         simulation.predictor = fleet.predictor

@@ -21,7 +21,7 @@ struct FleetOptions: ParsableArguments {
 
     enum CodingKeys: String, CodingKey {
         case model, gpu, tp, replicas, fleet, catalogs, chunkSize, maxNumSeqs, blockSize, kvBlocks, gpuMemoryUtilization
-        case maxModelLen, maxOutputTokens, stepModel, profile, calibration, predictor, predictorMae
+        case maxModelLen, maxOutputTokens, stepModel, profile, calibration, predictor, predictorMae, schedulerOptions
     }
 
     @Option(
@@ -60,6 +60,14 @@ struct FleetOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("Vidur-format mlp.csv for --step-model table.", valueName: "FILE"))
     var profile: String?
+
+    @Option(
+        name: .customLong("scheduler-option"),
+        help: ArgumentHelp(
+            "Override a scheduler parameter, KEY=VALUE; repeatable (e.g. offset-below=3 for slai, tile=128 for rad).",
+            discussion: "Keys: slai*: \(SLAIScheduler.optionKeys.joined(separator: ", ")); rad: \(RADScheduler.optionKeys.joined(separator: ", ")); isrtf/ltr/trail: \((PredictedLengthScheduler.optionKeys + ["repredict-every"]).joined(separator: ", ")).",
+            valueName: "KEY=VALUE"))
+    var schedulerOptions: [String] = []
 
     @Option(help: ArgumentHelp("Output-length predictor for isrtf/ltr/trail: online, oracle or noisy-oracle.", valueName: "NAME"))
     var predictor = "online"
@@ -135,8 +143,14 @@ struct FleetOptions: ParsableArguments {
     }
 
     /// Replica specs running `scheduler`.
-    func replicaSpecs(scheduler: String, catalog: Catalog) throws -> [ReplicaSpec] {
-        _ = try SchedulerRegistry.entry(named: scheduler)
+    func replicaSpecs(scheduler: String, catalog: Catalog, onlyOwnOptions: Bool = false) throws -> [ReplicaSpec] {
+        let entry = try SchedulerRegistry.entry(named: scheduler)
+        var options = try SchedulerOptions(parsing: schedulerOptions)
+        if onlyOwnOptions {
+            // Comparing several schedulers: each takes the overrides it knows (every key is checked by the caller).
+            options = try SchedulerOptions(parsing: schedulerOptions.filter { pair in entry.optionKeys.contains { pair.hasPrefix($0 + "=") } })
+        }
+        try options.validate(scheduler: scheduler, allowed: entry.optionKeys)
         var models: [Deployment: any StepTimeModel] = [:]
         return try deployments(catalog: catalog).map { d in
             let m: any StepTimeModel
@@ -144,7 +158,7 @@ struct FleetOptions: ParsableArguments {
                 m = try stepTimeModel(for: d)
                 models[d] = m
             }
-            return ReplicaSpec(deployment: d, scheduler: scheduler, stepModel: m)
+            return ReplicaSpec(deployment: d, scheduler: scheduler, stepModel: m, schedulerOptions: options)
         }
     }
 }
