@@ -120,6 +120,15 @@ public struct Simulation: Sendable {
                     sequence &+= 1
                     return
                 }
+                if let wake = replica.scheduler.nextDecisionSeconds(replica.engine), wake > now {
+                    // The scheduler holds its requests on purpose until `wake` (or the next arrival).
+                    if replica.wakeAtSeconds != wake {
+                        replica.wakeAtSeconds = wake
+                        events.insert(IterationEnd(seconds: wake, sequence: sequence, replica: Int32(replica.index), isWakeUp: true))
+                        sequence &+= 1
+                    }
+                    return
+                }
                 if !replica.engine.running.isEmpty && stalled == nil {
                     // A scheduler that leaves admitted requests unserved with nothing in flight would hang the run.
                     stalled = .invalidValue(
@@ -160,11 +169,23 @@ public struct Simulation: Sendable {
                 }
                 nextArrival = try source.next()
             } else if let event = events.popMin() {
-                lastEventSeconds = event.seconds
                 let replica = fleet[Int(event.replica)]
-                replica.finishIteration(now: event.seconds, metrics: &metrics)
-                if !replica.completedOutcomes.isEmpty { for o in replica.completedOutcomes { finish(o) } }
-                start(replica, at: event.seconds)
+                if event.isWakeUp {
+                    // A scheduler's timed decision; stale when it asked for another time since. When the replica is
+                    // busy the decision happens anyway at the end of its iteration.
+                    if replica.wakeAtSeconds == event.seconds {
+                        replica.wakeAtSeconds = nil
+                        if !replica.isBusy {
+                            lastEventSeconds = event.seconds
+                            start(replica, at: event.seconds)
+                        }
+                    }
+                } else {
+                    lastEventSeconds = event.seconds
+                    replica.finishIteration(now: event.seconds, metrics: &metrics)
+                    if !replica.completedOutcomes.isEmpty { for o in replica.completedOutcomes { finish(o) } }
+                    start(replica, at: event.seconds)
+                }
             } else {
                 break
             }
@@ -190,11 +211,12 @@ public struct Simulation: Sendable {
     }
 }
 
-/// The end of one replica's iteration: the only event kind in the heap (arrivals stream in beside it).
+/// The end of one replica's iteration, or a scheduler's timed wake-up (arrivals stream in beside the heap).
 private struct IterationEnd: Comparable {
     var seconds: Double
     var sequence: UInt64
     var replica: Int32
+    var isWakeUp = false
 
     static func < (a: IterationEnd, b: IterationEnd) -> Bool {
         a.seconds < b.seconds || (a.seconds == b.seconds && a.sequence < b.sequence)

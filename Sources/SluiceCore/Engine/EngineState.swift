@@ -102,6 +102,16 @@ public struct EngineState: Sendable {
         return slot
     }
 
+    /// Moves the waiting slots in `slots` to the running set (in that order), in one pass over the waiting queue.
+    public mutating func admitWaiting(_ slots: [Slot]) {
+        for slot in slots {
+            running.append(slot)
+            sequences[Int(slot)].isRunning = true
+        }
+        let pool = sequences
+        waiting.removeAll { pool[Int($0)].isRunning }
+    }
+
     /// Schedules `tokens` tokens of `slot` in `plan` and adds them to the batch shape.
     public mutating func schedule(_ slot: Slot, tokens: Int, in plan: inout BatchPlan) {
         let i = Int(slot)

@@ -18,6 +18,11 @@ public protocol IterationScheduler: Sendable {
     /// Tokens of KV a request with this prompt needs before it can ever run; a request needing more blocks than
     /// the cache minus the watermark is rejected on arrival.
     func minimumTokensToRun(promptTokens: Int, engine: EngineState) -> Int
+
+    /// When ``schedule(_:into:)`` left the plan empty although requests are live: the time at which the scheduler
+    /// wants to decide again even if nothing arrives (a booking-limit gate that times out). `nil`: only when
+    /// something arrives; a scheduler that returns `nil` with admitted requests unserved is a bug.
+    func nextDecisionSeconds(_ engine: EngineState) -> Double?
 }
 
 extension IterationScheduler {
@@ -26,4 +31,7 @@ extension IterationScheduler {
 
     /// Default: the prompt plus the first sampled token.
     public func minimumTokensToRun(promptTokens: Int, engine: EngineState) -> Int { promptTokens + 1 }
+
+    /// Default: a scheduler with live requests always schedules something.
+    public func nextDecisionSeconds(_ engine: EngineState) -> Double? { nil }
 }

@@ -67,3 +67,31 @@ extension PredictedLengthScheduler.Parameters {
         }
     }
 }
+
+extension BookingLimitScheduler {
+    /// `--scheduler-option` keys of WAIT and Nested WAIT.
+    public static let optionKeys = ["types", "total-limit", "memory-share", "max-hold", "headroom", "rate-window"]
+}
+
+extension BookingLimitScheduler.Parameters {
+    /// The defaults with the overrides of `options` (`types=PROMPT:OUTPUT:RATE,...`, `total-limit=fluid|memory|N`).
+    public init(_ options: SchedulerOptions) throws(SluiceError) {
+        self.init()
+        if let text = options.values["types"] { types = try PromptType.parseList(text, field: "--scheduler-option types") }
+        switch options.values["total-limit"]?.lowercased() {
+        case nil, "fluid": totalLimit = .fluid
+        case "memory": totalLimit = .memory
+        default:
+            guard let text = options.values["total-limit"], let n = Int(text), (1...10_000_000).contains(n) else {
+                throw .invalidValue(
+                    field: "--scheduler-option total-limit", value: options.values["total-limit"] ?? "",
+                    allowed: "fluid, memory or a number of requests in 1...10000000")
+            }
+            totalLimit = .fixed(n)
+        }
+        headroom = try options.double("headroom", headroom, in: 0...10)
+        rateWindowSeconds = try options.double("rate-window", rateWindowSeconds, in: 0.001...86_400)
+        memoryShare = try options.double("memory-share", memoryShare, in: 0.01...1)
+        maxHoldSeconds = try options.double("max-hold", maxHoldSeconds, in: 0.001...86_400)
+    }
+}

@@ -115,6 +115,16 @@ public enum SchedulerRegistry: Sendable {
                 PredictedLengthScheduler(parameters: try .init(.with { $0.preemptionLimit = 0.8 }, c.options), name: "trail")
             }),
         Entry(
+            name: "wait",
+            summary: "WAIT (arXiv 2504.11320): per-type cohorts of n_j new requests admitted together (fluid booking limits); known lengths: use --predictor oracle",
+            defaultMaxBatchedTokens: nil, usesPredictor: true, optionKeys: BookingLimitScheduler.optionKeys,
+            make: { c throws(SluiceError) in BookingLimitScheduler(mode: .wait, parameters: try .init(c.options), name: "wait") }),
+        Entry(
+            name: "nested-wait",
+            summary: "Nested WAIT (arXiv 2504.11320): segment gates at output-length breakpoints; unknown lengths",
+            defaultMaxBatchedTokens: nil, optionKeys: BookingLimitScheduler.optionKeys,
+            make: { c throws(SluiceError) in BookingLimitScheduler(mode: .nested, parameters: try .init(c.options), name: "nested-wait") }),
+        Entry(
             name: "slai",
             summary: "SLAI (arXiv 2508.01002): defer decodes to their TBT deadline, SPF prefills, dynamic offset 5/10 at 96% KV; budget 512",
             defaultMaxBatchedTokens: SLAIScheduler.Parameters().tokenBudget, optionKeys: SLAIScheduler.optionKeys,

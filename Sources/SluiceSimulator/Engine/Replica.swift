@@ -17,6 +17,8 @@ final class Replica {
     private var trueOutputTokens: [Int] = []
     /// An iteration is in flight.
     private(set) var isBusy = false
+    /// The time the scheduler asked to decide again while holding requests (`nil`: none pending).
+    var wakeAtSeconds: Double?
     private(set) var iterationStartSeconds = 0.0
     private(set) var busySeconds = 0.0
     private(set) var iterations = 0
