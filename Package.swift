@@ -36,6 +36,7 @@ let package = Package(
             resources: [
                 .copy("Resources/catalog.json"),
                 .copy("Resources/azure-conv-2023.csv"),
+                .copy("Resources/azure-code-2023.csv"),
                 .copy("Resources/LICENSE-azure-trace-CC-BY-4.0.txt"),
                 .copy("Resources/sharegpt4-stats.csv"),
                 .copy("Resources/LICENSE-sharegpt4-stats-Apache-2.0.txt"),

@@ -45,6 +45,12 @@ public struct Simulation: Sendable {
     public var predictor: String = "online"
     /// Mean absolute error of the `noisy-oracle` predictor, tokens.
     public var predictorMeanAbsoluteErrorTokens: Double = 0
+    /// Request-level scheduler ordering a queue in front of each engine (``RequestPolicyRegistry``); `nil`: none.
+    public var requestScheduler: String?
+    /// Overrides of the request-level scheduler's parameters (`--request-option`).
+    public var requestSchedulerOptions = SchedulerOptions()
+    /// Measure the wall-clock time of every request-level decision (the result's ``SimulationResult/requestDecisionTimes``).
+    public var timeRequestDecisions = false
 
     /// Creates a simulation.
     public init(replicas: [ReplicaSpec], router: String = "round-robin", sloClasses: SLOClassTable, seed: UInt64 = 0) {
@@ -90,6 +96,21 @@ public struct Simulation: Sendable {
                 }
                 fleet[i].predictor = sharedPredictor
                 fleet[i].repredictEveryTokens = try entry.repredictEvery(spec.schedulerOptions)
+            }
+        }
+        if let requestScheduler {
+            let entry = try RequestPolicyRegistry.entry(named: requestScheduler)
+            for (i, replica) in fleet.enumerated() {
+                replica.requestPolicy = try entry.instantiate(seed: seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15, options: requestSchedulerOptions)
+                if timeRequestDecisions { replica.decisionTimes = LatencyHistogram() }
+                if entry.usesPredictor && replica.predictor == nil {
+                    if sharedPredictor == nil {
+                        sharedPredictor = SharedPredictor(
+                            try PredictorRegistry.make(named: predictor, meanAbsoluteErrorTokens: predictorMeanAbsoluteErrorTokens, seed: seed),
+                            seed: seed)
+                    }
+                    replica.predictor = sharedPredictor
+                }
             }
         }
         var router = try RouterRegistry.make(named: router, seed: seed)
@@ -164,7 +185,8 @@ public struct Simulation: Sendable {
                     o.rejectReason = reason
                     finish(o)
                 } else {
-                    if replica.enqueue(request) < request.outputTokens { truncated += 1 }
+                    replica.submit(request, targets: classes[request.sloClass].targets)
+                    replica.releaseQueued(now: now)
                     if !replica.isBusy { start(replica, at: now) }
                 }
                 nextArrival = try source.next()
@@ -177,6 +199,7 @@ public struct Simulation: Sendable {
                         replica.wakeAtSeconds = nil
                         if !replica.isBusy {
                             lastEventSeconds = event.seconds
+                            replica.releaseQueued(now: event.seconds)
                             start(replica, at: event.seconds)
                         }
                     }
@@ -184,6 +207,7 @@ public struct Simulation: Sendable {
                     lastEventSeconds = event.seconds
                     replica.finishIteration(now: event.seconds, metrics: &metrics)
                     if !replica.completedOutcomes.isEmpty { for o in replica.completedOutcomes { finish(o) } }
+                    replica.releaseQueued(now: event.seconds)
                     start(replica, at: event.seconds)
                 }
             } else {
@@ -195,7 +219,8 @@ public struct Simulation: Sendable {
             if let stalled { throw stalled }
         }
         if let sinkError { throw sinkError }
-        return SimulationResult(
+        truncated = fleet.reduce(0) { $0 + $1.truncatedOutputs }
+        var result = SimulationResult(
             replicas: fleet.map { ReplicaReport(label: $0.deployment.label, scheduler: $0.scheduler.name, pricePerHourUSD: $0.deployment.pricePerHourUSD,
                                                 gpus: $0.deployment.tensorParallel, busySeconds: $0.busySeconds, iterations: $0.iterations,
                                                 kvBlocks: $0.engine.kv.totalBlocks, kvBlocksFreeAtEnd: $0.engine.kv.freeBlocks,
@@ -208,6 +233,24 @@ public struct Simulation: Sendable {
                 PredictionReport(predictor: $0.name, requests: $0.accuracy.count, meanAbsoluteErrorTokens: $0.accuracy.meanAbsoluteErrorTokens,
                                  rankCorrelation: $0.accuracy.rankCorrelation)
             })
+        if let requestScheduler {
+            result.requestScheduler = requestScheduler.lowercased()
+            var errors = LatencyPredictionErrors()
+            for r in fleet { errors.add(r.latencyErrors) }
+            if errors.count > 0 {
+                let n = Double(errors.count)
+                result.latencyPrediction = LatencyPredictionReport(
+                    requests: errors.count, ttftMeanAbsoluteErrorSeconds: errors.ttftAbsolute / n, ttftMeanErrorSeconds: errors.ttftSigned / n,
+                    e2eMeanAbsoluteErrorSeconds: errors.e2eAbsolute / n, e2eMeanErrorSeconds: errors.e2eSigned / n,
+                    e2eRelativeError: errors.e2eMeasured > 0 ? errors.e2eAbsolute / errors.e2eMeasured : 0)
+            }
+            if timeRequestDecisions {
+                var times = LatencyHistogram()
+                for r in fleet { if let t = r.decisionTimes { times.add(t) } }
+                result.requestDecisionTimes = times
+            }
+        }
+        return result
     }
 }
 

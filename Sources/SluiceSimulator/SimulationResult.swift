@@ -53,6 +53,12 @@ public struct SimulationResult: Sendable {
     public var truncatedOutputs: Int
     /// Accuracy of the output-length predictor, when the schedulers used one.
     public var prediction: PredictionReport?
+    /// The request-level scheduler in front of the engines (`nil`: requests went straight in).
+    public var requestScheduler: String?
+    /// The latency predictor's error against measured latencies, when a request-level scheduler ran.
+    public var latencyPrediction: LatencyPredictionReport?
+    /// Wall-clock time of each request-level decision, when measured (``Simulation/timeRequestDecisions``).
+    public var requestDecisionTimes: LatencyHistogram?
 
     /// Iterations over all replicas.
     public var iterations: Int { replicas.reduce(0) { $0 + $1.iterations } }
@@ -87,4 +93,21 @@ public struct PredictionReport: Sendable, Hashable, Codable {
     public var meanAbsoluteErrorTokens: Double
     /// Spearman rank correlation between predicted and true lengths.
     public var rankCorrelation: Double
+}
+
+/// How well the request-level latency predictor (``LatencyPredictor``) foresaw what the simulator then measured:
+/// errors are predicted minus measured, over requests released from an instance queue with a prediction.
+public struct LatencyPredictionReport: Sendable, Hashable, Codable {
+    /// Requests compared.
+    public var requests: Int
+    /// Mean absolute TTFT error, seconds.
+    public var ttftMeanAbsoluteErrorSeconds: Double
+    /// Mean TTFT error (bias; positive: predicted too late), seconds.
+    public var ttftMeanErrorSeconds: Double
+    /// Mean absolute end-to-end error, seconds.
+    public var e2eMeanAbsoluteErrorSeconds: Double
+    /// Mean end-to-end error (bias), seconds.
+    public var e2eMeanErrorSeconds: Double
+    /// Mean absolute end-to-end error over the mean measured end-to-end latency.
+    public var e2eRelativeError: Double
 }

@@ -60,7 +60,7 @@ public struct SequenceState: Sendable, Hashable {
     }
 
     /// FNV-1a of a string's UTF-8 bytes (stable across runs, unlike `hashValue`).
-    static func stableHash(_ s: String) -> UInt64 {
+    public static func stableHash(_ s: String) -> UInt64 {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in s.utf8 {
             h ^= UInt64(b)

@@ -33,6 +33,21 @@ final class Replica {
     /// TBT target of each SLO class (for SLO-aware schedulers).
     private let tbtTargetsByClass: [Double?]
 
+    // Request-level scheduling (`Replica+RequestQueue.swift`): the queue in front of the engine and what it predicted.
+    var requestPolicy: (any RequestQueuePolicy)?
+    var latencyPredictor: LatencyPredictor
+    var requestQueue: [QueuedRequest] = []
+    var queuedRequests: [Request] = []  // by handle
+    var freeHandles: [Int] = []
+    var requestQueueChanged = false
+    var concurrencyCap = Int.max
+    var predictedFirstTokenBySlot: [Double] = []
+    var predictedFinishBySlot: [Double] = []
+    var latencyErrors = LatencyPredictionErrors()
+    var decisionTimes: LatencyHistogram?
+    /// Outputs truncated to the engine's limits so far.
+    var truncatedOutputs = 0
+
     init(index: Int, deployment: Deployment, scheduler: any IterationScheduler, maxBatchedTokens: Int,
          stepModel: any StepTimeModel, tbtTargetsByClass: [Double?]) throws(SluiceError) {
         self.tbtTargetsByClass = tbtTargetsByClass
@@ -40,6 +55,7 @@ final class Replica {
         self.deployment = deployment
         self.scheduler = scheduler
         self.stepModel = stepModel
+        latencyPredictor = LatencyPredictor(stepModel: stepModel)
         let limits = deployment.limits
         let blocks = try deployment.kvBlockCapacity()
         let kv = KVBlockPool(totalBlocks: blocks, blockSizeTokens: limits.blockSizeTokens, watermarkFraction: limits.watermarkFraction)
@@ -165,6 +181,7 @@ final class Replica {
             let i = Int(slot)
             if engine.sequences[i].generatedTokens >= trueOutputTokens[i] {
                 completedOutcomes.append(outcome(slot: slot, now: now))
+                recordLatencyError(slot: slot, now: now)
                 if let predictor {
                     let s = engine.sequences[i]
                     predictor.observe(s.predictionQuery(trueOutputTokens: nil), initialPrediction: s.initialPredictedOutputTokens, actual: s.generatedTokens)

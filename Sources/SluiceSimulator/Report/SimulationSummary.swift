@@ -97,6 +97,10 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
     public var perClass: [String: ClassSummary]
     /// Output-length predictor accuracy (absent when no scheduler used one).
     public var prediction: PredictionReport?
+    /// Request-level scheduler in front of the engines (absent: none).
+    public var requestScheduler: String?
+    /// Latency predictor error of the request-level scheduler (absent: none ran).
+    public var latencyPrediction: LatencyPredictionReport?
 
     /// Builds the summary of a result.
     public init(_ r: SimulationResult, label: String) {
@@ -141,6 +145,8 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
         for (i, g) in r.metrics.perClass.enumerated() { per[r.sloClasses[i].name] = group(g, r.sloClasses[i]) }
         perClass = per
         prediction = r.prediction
+        requestScheduler = r.requestScheduler
+        latencyPrediction = r.latencyPrediction
     }
 
     /// Pretty, key-sorted JSON (deterministic apart from `wallSeconds`).

@@ -19,6 +19,12 @@ struct Compare: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated schedulers.", valueName: "NAMES"))
     var schedulers = "vllm,sarathi,sarathi-spf,orca,static"
 
+    @Option(
+        help: ArgumentHelp(
+            "Comma-separated request-level schedulers to compare (each with every scheduler and router); 'none' for no queue.",
+            valueName: "NAMES"))
+    var requestSchedulers: String?
+
     @Option(help: ArgumentHelp("Comma-separated routers.", valueName: "NAMES"))
     var routers = "round-robin"
 
@@ -45,9 +51,18 @@ struct Compare: ParsableCommand {
         let catalog = try fleet.loadCatalog()
         let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !noProgress, reproducible: reproducible)
         var runs: [SimulationSummary] = []
+        let fronts: [String?] = try requestSchedulers.map { list in
+            try list.split(separator: ",").map { name throws(SluiceError) -> String? in
+                let n = String(name).trimmed(" ")
+                if n.lowercased() == "none" { return nil }
+                return try RequestPolicyRegistry.entry(named: n).name
+            }
+        } ?? [fleet.requestScheduler]
         for s in schedulerNames {
-            for r in routerNames {
-                runs.append(try runner.run(scheduler: s, router: r, onlyOwnOptions: true))
+            for front in fronts {
+                for r in routerNames {
+                    runs.append(try runner.run(scheduler: s, router: r, onlyOwnOptions: true, requestScheduler: .some(front)))
+                }
             }
         }
         let deployments = runs.first.map { SummaryPrinter.describe($0.deployments) } ?? ""

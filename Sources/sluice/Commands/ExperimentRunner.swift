@@ -24,13 +24,16 @@ struct ExperimentRunner {
 
     /// Runs one scheduler/router pair; `rate` overrides the arrival rate (capacity search).
     func run(
-        scheduler: String, router: String, rate: Double? = nil, requestsCSV: String? = nil, label: String? = nil, onlyOwnOptions: Bool = false
+        scheduler: String, router: String, rate: Double? = nil, requestsCSV: String? = nil, label: String? = nil, onlyOwnOptions: Bool = false,
+        requestScheduler: String?? = nil
     ) throws -> SimulationSummary {
         let specs = try fleet.replicaSpecs(scheduler: scheduler, catalog: catalog, onlyOwnOptions: onlyOwnOptions)
         var simulation = Simulation(replicas: specs, router: router, sloClasses: sloClasses, seed: workload.seed)
         _ = try PredictorRegistry.make(named: fleet.predictor, meanAbsoluteErrorTokens: fleet.predictorMae, seed: workload.seed)
         simulation.predictor = fleet.predictor
         simulation.predictorMeanAbsoluteErrorTokens = fleet.predictorMae
+        simulation.requestScheduler = requestScheduler ?? fleet.requestScheduler
+        simulation.requestSchedulerOptions = try SchedulerOptions(parsing: fleet.requestOptions)
         var source = try workload.makeSource(sloClasses: sloClasses, rateOverride: rate)
         let bar = ProgressBar(label: "\(scheduler)/\(router)", total: workload.requests, enabled: showProgress)
         defer { bar.finish() }
@@ -44,7 +47,8 @@ struct ExperimentRunner {
             var sink = DiscardingOutcomeSink()
             result = try simulation.run(&source, outcomes: &sink) { bar.update(done: $0, simulatedSeconds: $1) }
         }
-        var summary = SimulationSummary(result, label: label ?? "\(scheduler)/\(router)")
+        let front = simulation.requestScheduler.map { "+\($0)" } ?? ""
+        var summary = SimulationSummary(result, label: label ?? "\(scheduler)\(front)/\(router)")
         if reproducible { summary.wallSeconds = 0 }
         return summary
     }

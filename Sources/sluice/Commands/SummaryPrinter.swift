@@ -21,6 +21,11 @@ enum SummaryPrinter {
             out += "predictor \(p.predictor): mean absolute error \(fixed(p.meanAbsoluteErrorTokens, 1)) tokens, "
             out += "rank correlation \(fixed(p.rankCorrelation, 3)) over \(p.requests) requests\n"
         }
+        if let l = s.latencyPrediction {
+            out += "latency predictor (\(s.requestScheduler ?? "")): TTFT error \(millis(l.ttftMeanAbsoluteErrorSeconds)) ms mean abs "
+            out += "(bias \(millis(l.ttftMeanErrorSeconds))), E2E \(millis(l.e2eMeanAbsoluteErrorSeconds)) ms mean abs "
+            out += "(bias \(millis(l.e2eMeanErrorSeconds)), \(percent(l.e2eRelativeError)) of mean E2E) over \(l.requests) requests\n"
+        }
         if s.perClass.count > 1 {
             var c = TextTable(["class", "requests", "SLO met", "TTFT p50", "TTFT p99", "TBT p99", "E2E p99"])
             for name in s.perClass.keys.sorted() {

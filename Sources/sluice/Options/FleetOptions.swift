@@ -22,6 +22,7 @@ struct FleetOptions: ParsableArguments {
     enum CodingKeys: String, CodingKey {
         case model, gpu, tp, replicas, fleet, catalogs, chunkSize, maxNumSeqs, blockSize, kvBlocks, gpuMemoryUtilization
         case maxModelLen, maxOutputTokens, stepModel, profile, calibration, predictor, predictorMae, schedulerOptions
+        case requestScheduler, requestOptions
     }
 
     @Option(
@@ -69,7 +70,20 @@ struct FleetOptions: ParsableArguments {
             valueName: "KEY=VALUE"))
     var schedulerOptions: [String] = []
 
-    @Option(help: ArgumentHelp("Output-length predictor for isrtf/ltr/trail: online, oracle or noisy-oracle.", valueName: "NAME"))
+    @Option(
+        help: ArgumentHelp(
+            "Request-level scheduler ordering a queue in front of each engine: \(RequestPolicyRegistry.names.joined(separator: ", ")) (default: none, requests go straight in).",
+            valueName: "NAME"))
+    var requestScheduler: String?
+
+    @Option(
+        name: .customLong("request-option"),
+        help: ArgumentHelp(
+            "Override a request-scheduler parameter, KEY=VALUE; repeatable.",
+            discussion: "Keys of sa-slo: \(AnnealingOrderPolicy.optionKeys.joined(separator: ", ")).", valueName: "KEY=VALUE"))
+    var requestOptions: [String] = []
+
+    @Option(help: ArgumentHelp("Output-length predictor for isrtf/ltr/trail/wait, sjf and sa-slo: online, oracle or noisy-oracle.", valueName: "NAME"))
     var predictor = "online"
 
     @Option(help: ArgumentHelp("Mean absolute error of the noisy-oracle predictor, tokens.", valueName: "TOKENS"))

@@ -1,0 +1,260 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `sa-slo`: the multi-SLO request scheduler of Huang et al., "SLO-Aware Scheduling for Large Language Model
+/// Inferences" (arXiv 2504.14966, SC'25), reconstructed from its abstract and reviews (ALGORITHMS.md §2; no code is
+/// public): per instance, maximise G = (requests predicted to meet their SLO) / (Σ predicted end-to-end latency) over
+/// the priority order of the queued requests by simulated annealing, alternating with the choice of the instance's
+/// concurrency (batch size).
+///
+/// Each decision: the seed is the best (by G) of the previous order with the new requests inserted at their
+/// earliest-deadline positions, a fresh EDF order and a shortest-predicted-job-first order (§2.2's seeds). Then `rounds` times: pick the concurrency among
+/// `concurrencyShares × maxConcurrency` that maximises G for the current order, and anneal the order for
+/// `evaluationsPerRound` moves (a swap of two positions or a removal and re-insertion, drawn from a seeded generator)
+/// with a temperature cooling geometrically from `initialTemperature × G` to `finalTemperatureRatio` of that, accepting
+/// a worse order with probability exp(ΔG / T). The best order seen (the seed included) is returned, so the result is
+/// never worse than the seed. Moves are evaluated incrementally: only the positions between the two moved ones change
+/// (``LatencyPredictor``), so a decision costs O(rounds × evaluations × mean move span) and allocates nothing once its
+/// buffers have grown. The evaluation budget is deterministic (no wall-clock check), so runs reproduce for a seed.
+public struct AnnealingOrderPolicy: RequestQueuePolicy {
+    /// The annealer's knobs (not published by the paper; ALGORITHMS.md §2.2 lists them as tunables).
+    public struct Parameters: Sendable, Hashable {
+        /// Moves evaluated per annealing round.
+        public var evaluationsPerRound = 192
+        /// Alternations of concurrency choice and annealing.
+        public var rounds = 2
+        /// Starting temperature, as a fraction of the seed's G.
+        public var initialTemperature = 0.02
+        /// Final temperature as a fraction of the starting one.
+        public var finalTemperatureRatio = 1e-3
+        /// Share of moves that remove and re-insert (the rest swap).
+        public var insertMoveShare = 0.5
+        /// Candidate concurrencies, as fractions of the engine's cap. Default: the cap alone. With our latency model,
+        /// letting the annealer lower the concurrency (e.g. `0.125,0.25,0.5,1`) cost attainment near saturation in
+        /// `sluice reproduce sa` (41.9 % instead of 75.3 % at 10 req/s), so the alternation is opt-in.
+        public var concurrencyShares = [1.0]
+        /// A candidate concurrency is eligible only if it sustains at least this share of the best candidate's
+        /// throughput (B / τ(B)): the snapshot objective cannot see future arrivals, so capacity is not traded away
+        /// for latency beyond this.
+        public var minimumThroughputShare = 0.9
+        /// Queues shorter than this are only ordered by the best seed (annealing cannot help much and costs time).
+        public var minimumQueueToAnneal = 3
+        /// Only the first this many positions are annealed and scored: requests further back are released much later
+        /// and will be reordered by later decisions, so each decision's cost is bounded whatever the queue length.
+        public var window = 64
+        /// Added to the count of requests predicted to meet their SLO in G, so that under overload, when none can,
+        /// the annealer still minimises latency instead of seeing G = 0 for every order (0 is the paper's G).
+        public var metOffset = 0.5
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// `sa-slo`.
+    public var name: String { "sa-slo" }
+    /// The parameters.
+    public let parameters: Parameters
+    private var rng: SplitMix64
+    private var order: [Int32] = []
+    private var best: [Int32] = []
+    private var ahead: [Double] = []
+    private var latency: [Double] = []
+    private var met: [Bool] = []
+    private var spanAhead: [Double] = []
+    private var spanLatency: [Double] = []
+    private var spanMet: [Bool] = []
+    private var scratch: [QueuedRequest] = []
+    private var previousCount = 0
+    /// Moves evaluated by the latest decision (for budget checks and benchmarks).
+    public private(set) var lastEvaluations = 0
+
+    /// Creates the policy with a seed for its move generator.
+    public init(parameters: Parameters = Parameters(), seed: UInt64) {
+        self.parameters = parameters
+        rng = SplitMix64(seed: seed)
+    }
+
+    /// Orders the queue and picks the concurrency.
+    public mutating func decide(_ queue: inout [QueuedRequest], load: InstanceLoad, predictor: LatencyPredictor) -> Int {
+        lastEvaluations = 0
+        let n = queue.count
+        guard n > 0 else {
+            previousCount = 0
+            return load.maxConcurrency
+        }
+        seed(&queue, load: load, predictor: predictor)
+        let scored = min(n, parameters.window)
+        var constants = bestConcurrency(queue, load: load, predictor: predictor)
+        if n >= parameters.minimumQueueToAnneal {
+            for round in 0..<parameters.rounds {
+                if round > 0 { constants = bestConcurrency(queue, load: load, predictor: predictor) }
+                anneal(&queue, count: scored, constants)
+            }
+        }
+        LatencyPredictor.annotate(&queue, constants)
+        previousCount = n
+        return constants.concurrency
+    }
+
+    /// The better of the previous order (new requests inserted EDF) and a fresh EDF order.
+    private mutating func seed(_ queue: inout [QueuedRequest], load: InstanceLoad, predictor: LatencyPredictor) {
+        let kept = min(previousCount, queue.count)
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: queue)
+        // Previous order, each new request inserted before the first kept one with a later deadline.
+        for i in kept..<queue.count {
+            let item = queue[i]
+            var j = i
+            while j > 0 && item.deadlineSeconds < queue[j - 1].deadlineSeconds {
+                queue[j] = queue[j - 1]
+                j -= 1
+            }
+            queue[j] = item
+        }
+        let c = predictor.constants(concurrency: load.maxConcurrency, load: load, queue: queue)
+        for rule in [OrderingPolicy.Rule.edf, .sjf] {
+            scratch.sort { OrderingPolicy.precedes($0, $1, rule: rule) }
+            let w = parameters.window
+            let m = parameters.metOffset
+            if LatencyPredictor.objective(scratch, c, scored: w, metOffset: m) > LatencyPredictor.objective(queue, c, scored: w, metOffset: m) {
+                swap(&queue, &scratch)
+            }
+        }
+    }
+
+    /// The candidate concurrency with the best G for the current order.
+    private func bestConcurrency(_ queue: [QueuedRequest], load: InstanceLoad, predictor: LatencyPredictor) -> LatencyPredictor.Constants {
+        var best: LatencyPredictor.Constants?
+        var bestG = -1.0
+        var topThroughput = 0.0
+        for share in parameters.concurrencyShares {
+            let b = max(1, Int((share * Double(load.maxConcurrency)).rounded()))
+            let c = predictor.constants(concurrency: b, load: load, queue: queue)
+            topThroughput = max(topThroughput, Double(b) / c.iterationSeconds)
+        }
+        for share in parameters.concurrencyShares {
+            let b = max(1, Int((share * Double(load.maxConcurrency)).rounded()))
+            let c = predictor.constants(concurrency: b, load: load, queue: queue)
+            guard Double(b) / c.iterationSeconds >= parameters.minimumThroughputShare * topThroughput else { continue }
+            let g = LatencyPredictor.objective(queue, c, scored: parameters.window, metOffset: parameters.metOffset)
+            if g > bestG {
+                bestG = g
+                best = c
+            }
+        }
+        return best ?? predictor.constants(concurrency: load.maxConcurrency, load: load, queue: queue)
+    }
+
+    /// Evaluates positions from `lo` to `hi` of the current `order` into the span buffers. - Returns: Δmet, Δlatency.
+    private mutating func evaluateSpan(_ queue: [QueuedRequest], lo: Int, hi: Int, _ c: LatencyPredictor.Constants) -> (Int, Double) {
+        var outputs = ahead[lo]
+        var dMet = 0
+        var dLatency = 0.0
+        for k in lo...hi {
+            let r = queue[Int(order[k])]
+            let t = LatencyPredictor.times(r, position: k, outputsAhead: outputs, c)
+            let m = LatencyPredictor.meets(r, firstToken: t.firstToken, finish: t.finish, c)
+            let l = t.finish - r.arrivalSeconds
+            spanAhead[k - lo] = outputs
+            spanLatency[k - lo] = l
+            spanMet[k - lo] = m
+            dMet += (m ? 1 : 0) - (met[k] ? 1 : 0)
+            dLatency += l - latency[k]
+            outputs += r.predictedOutputTokens
+        }
+        return (dMet, dLatency)
+    }
+
+    /// Simulated annealing over the first `n` positions (`order` holds indices into `queue`), then applies the best
+    /// order to them.
+    private mutating func anneal(_ queue: inout [QueuedRequest], count n: Int, _ c: LatencyPredictor.Constants) {
+        order.removeAll(keepingCapacity: true)
+        for i in 0..<n { order.append(Int32(i)) }
+        ahead.removeAll(keepingCapacity: true)
+        latency.removeAll(keepingCapacity: true)
+        met.removeAll(keepingCapacity: true)
+        if spanAhead.count < n {
+            spanAhead = Array(repeating: 0, count: n)
+            spanLatency = spanAhead
+            spanMet = Array(repeating: false, count: n)
+        }
+        var metCount = 0
+        var latencySum = 0.0
+        var outputs = 0.0
+        for k in 0..<n {
+            let t = LatencyPredictor.times(queue[k], position: k, outputsAhead: outputs, c)
+            let m = LatencyPredictor.meets(queue[k], firstToken: t.firstToken, finish: t.finish, c)
+            ahead.append(outputs)
+            latency.append(t.finish - queue[k].arrivalSeconds)
+            met.append(m)
+            if m { metCount += 1 }
+            latencySum += latency[k]
+            outputs += queue[k].predictedOutputTokens
+        }
+        var g = latencySum > 0 ? (Double(metCount) + parameters.metOffset) / latencySum : 0
+        var bestG = g
+        best.removeAll(keepingCapacity: true)
+        best.append(contentsOf: order)
+        let evaluations = parameters.evaluationsPerRound
+        let t0 = max(parameters.initialTemperature * g, .leastNonzeroMagnitude)
+        let cooling = pow(parameters.finalTemperatureRatio, 1 / Double(max(evaluations, 1)))
+        var temperature = t0
+        for _ in 0..<evaluations {
+            let a = Int(rng.next() % UInt64(n))
+            var b = Int(rng.next() % UInt64(n - 1))
+            if b >= a { b += 1 }
+            let insert = rng.nextUnit() < parameters.insertMoveShare
+            applyMove(insert: insert, from: a, to: b)
+            let lo = min(a, b)
+            let hi = max(a, b)
+            let (dMet, dLatency) = evaluateSpan(queue, lo: lo, hi: hi, c)
+            let newSum = latencySum + dLatency
+            let newG = newSum > 0 ? (Double(metCount + dMet) + parameters.metOffset) / newSum : 0
+            lastEvaluations += 1
+            let accept = newG >= g || rng.nextUnit() < exp((newG - g) / temperature)
+            if accept {
+                for k in lo...hi {
+                    ahead[k] = spanAhead[k - lo]
+                    latency[k] = spanLatency[k - lo]
+                    met[k] = spanMet[k - lo]
+                }
+                metCount += dMet
+                latencySum = newSum
+                g = newG
+                if g > bestG {
+                    bestG = g
+                    best.removeAll(keepingCapacity: true)
+                    best.append(contentsOf: order)
+                }
+            } else {
+                undoMove(insert: insert, from: a, to: b)
+            }
+            temperature *= cooling
+        }
+        scratch.removeAll(keepingCapacity: true)
+        for i in best { scratch.append(queue[Int(i)]) }
+        for k in 0..<n { queue[k] = scratch[k] }
+    }
+
+    /// Swaps positions `a` and `b`, or moves the element at `a` to `b` (shifting those between).
+    private mutating func applyMove(insert: Bool, from a: Int, to b: Int) {
+        guard insert else {
+            order.swapAt(a, b)
+            return
+        }
+        let item = order[a]
+        if a < b {
+            for k in a..<b { order[k] = order[k + 1] }
+        } else {
+            for k in stride(from: a, to: b, by: -1) { order[k] = order[k - 1] }
+        }
+        order[b] = item
+    }
+
+    private mutating func undoMove(insert: Bool, from a: Int, to b: Int) {
+        applyMove(insert: insert, from: insert ? b : a, to: insert ? a : b)
+    }
+}
