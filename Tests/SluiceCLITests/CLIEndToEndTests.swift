@@ -150,4 +150,25 @@ struct ReproduceCLITests {
         let bad = try CLIRunner.run(["reproduce", "slai", "--rates", "1,x"])
         #expect(bad.status == 2)
     }
+
+    @Test func reproduceSARunsAndWritesTheHeadlineKeys() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let json = dir.appendingPathComponent("sa.json").path
+        let r = try CLIRunner.run(["reproduce", "sa", "--requests", "300", "--rates", "4,12", "--json", json])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("best SLO attainment ratio sa-slo / fcfs"))
+        #expect(r.stdout.contains("paper: up to 5.0x"))
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        for key in ["sloAttainment", "meanLatency", "bestAttainmentRatio", "meanLatencyReduction", "decisionMicroseconds"] {
+            #expect(object[key] != nil, "has \(key)")
+        }
+        let attainment = object["sloAttainment"] as! [String: [Double]]
+        #expect(Set(attainment.keys) == ["fcfs", "edf", "sjf", "priority", "sa-slo"] && attainment["sa-slo"]?.count == 2)
+        let decision = object["decisionMicroseconds"] as! [String: Double]
+        #expect(decision["p50"] != nil && decision["p99"] != nil)
+        let sim = try CLIRunner.run(["simulate", "--requests", "200", "--request-scheduler", "sa-slo", "--slo", "code:50%:e2e=4", "--slo", "chat:50%:ttft=1,tpot=0.1"])
+        #expect(sim.status == 0 && sim.stdout.contains("latency predictor (sa-slo)"), "\(sim.stderr)")
+        let bad = try CLIRunner.run(["simulate", "--requests", "10", "--request-scheduler", "lifo"])
+        #expect(bad.status == 2 && bad.stderr.contains("sa-slo"))
+    }
 }

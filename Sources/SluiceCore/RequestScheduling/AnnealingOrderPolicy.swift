@@ -32,6 +32,9 @@ public struct AnnealingOrderPolicy: RequestQueuePolicy {
         public var finalTemperatureRatio = 1e-3
         /// Share of moves that remove and re-insert (the rest swap).
         public var insertMoveShare = 0.5
+        /// Largest distance between the two positions of a move: local moves keep each evaluation short (its cost is
+        /// the span between them) while a sequence of them can still carry a request anywhere.
+        public var maxMoveDistance = 8
         /// Candidate concurrencies, as fractions of the engine's cap. Default: the cap alone. With our latency model,
         /// letting the annealer lower the concurrency (e.g. `0.125,0.25,0.5,1`) cost attainment near saturation in
         /// `sluice reproduce sa` (41.9 % instead of 75.3 % at 10 req/s), so the alternation is opt-in.
@@ -60,12 +63,8 @@ public struct AnnealingOrderPolicy: RequestQueuePolicy {
     private var rng: SplitMix64
     private var order: [Int32] = []
     private var best: [Int32] = []
-    private var ahead: [Double] = []
-    private var latency: [Double] = []
-    private var met: [Bool] = []
-    private var spanAhead: [Double] = []
-    private var spanLatency: [Double] = []
-    private var spanMet: [Bool] = []
+    private var positions: [PositionState] = []
+    private var bounds: [RequestBounds] = []
     private var scratch: [QueuedRequest] = []
     private var previousCount = 0
     /// Moves evaluated by the latest decision (for budget checks and benchmarks).
@@ -148,99 +147,124 @@ public struct AnnealingOrderPolicy: RequestQueuePolicy {
         return best ?? predictor.constants(concurrency: load.maxConcurrency, load: load, queue: queue)
     }
 
-    /// Evaluates positions from `lo` to `hi` of the current `order` into the span buffers. - Returns: Δmet, Δlatency.
-    private mutating func evaluateSpan(_ queue: [QueuedRequest], lo: Int, hi: Int, _ c: LatencyPredictor.Constants) -> (Int, Double) {
-        var outputs = ahead[lo]
-        var dMet = 0
-        var dLatency = 0.0
-        for k in lo...hi {
-            let r = queue[Int(order[k])]
-            let t = LatencyPredictor.times(r, position: k, outputsAhead: outputs, c)
-            let m = LatencyPredictor.meets(r, firstToken: t.firstToken, finish: t.finish, c)
-            let l = t.finish - r.arrivalSeconds
-            spanAhead[k - lo] = outputs
-            spanLatency[k - lo] = l
-            spanMet[k - lo] = m
-            dMet += (m ? 1 : 0) - (met[k] ? 1 : 0)
-            dLatency += l - latency[k]
-            outputs += r.predictedOutputTokens
-        }
-        return (dMet, dLatency)
+    /// What a position of the current order contributes, plus the trial values of the move being evaluated.
+    struct PositionState {
+        var ahead = 0.0, latency = 0.0, met = false
+        var trialAhead = 0.0, trialLatency = 0.0, trialMet = false
     }
 
-    /// Simulated annealing over the first `n` positions (`order` holds indices into `queue`), then applies the best
-    /// order to them.
+    /// What the model needs of a queued request once the constants are fixed (``LatencyPredictor/startBounds(_:_:)``).
+    struct RequestBounds {
+        var output: Double, latencyOffset: Double, latestStart: Double
+    }
+
+    /// Simulated annealing over the first `n` positions, then applies the best order to them.
     private mutating func anneal(_ queue: inout [QueuedRequest], count n: Int, _ c: LatencyPredictor.Constants) {
         order.removeAll(keepingCapacity: true)
-        for i in 0..<n { order.append(Int32(i)) }
-        ahead.removeAll(keepingCapacity: true)
-        latency.removeAll(keepingCapacity: true)
-        met.removeAll(keepingCapacity: true)
-        if spanAhead.count < n {
-            spanAhead = Array(repeating: 0, count: n)
-            spanLatency = spanAhead
-            spanMet = Array(repeating: false, count: n)
-        }
+        bounds.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
         var metCount = 0
         var latencySum = 0.0
         var outputs = 0.0
         for k in 0..<n {
-            let t = LatencyPredictor.times(queue[k], position: k, outputsAhead: outputs, c)
-            let m = LatencyPredictor.meets(queue[k], firstToken: t.firstToken, finish: t.finish, c)
-            ahead.append(outputs)
-            latency.append(t.finish - queue[k].arrivalSeconds)
-            met.append(m)
+            let b = LatencyPredictor.startBounds(queue[k], c)
+            bounds.append(RequestBounds(output: queue[k].predictedOutputTokens, latencyOffset: b.latencyOffset, latestStart: b.latestStart))
+            let start = LatencyPredictor.start(position: k, outputsAhead: outputs, c)
+            let m = start <= b.latestStart
+            positions.append(PositionState(ahead: outputs, latency: start + b.latencyOffset, met: m))
+            order.append(Int32(k))
             if m { metCount += 1 }
-            latencySum += latency[k]
+            latencySum += start + b.latencyOffset
             outputs += queue[k].predictedOutputTokens
         }
-        var g = latencySum > 0 ? (Double(metCount) + parameters.metOffset) / latencySum : 0
-        var bestG = g
         best.removeAll(keepingCapacity: true)
         best.append(contentsOf: order)
-        let evaluations = parameters.evaluationsPerRound
-        let t0 = max(parameters.initialTemperature * g, .leastNonzeroMagnitude)
-        let cooling = pow(parameters.finalTemperatureRatio, 1 / Double(max(evaluations, 1)))
-        var temperature = t0
+        var rng = self.rng
+        let p = parameters
+        // The hot loop works on raw buffers: no bounds or uniqueness checks per move (indices stay in 0..<n).
+        let evaluated = order.withUnsafeMutableBufferPointer { order in
+            best.withUnsafeMutableBufferPointer { best in
+                positions.withUnsafeMutableBufferPointer { positions in
+                    bounds.withUnsafeBufferPointer { bounds in
+                        Self.search(
+                            n: n, parameters: p, c, rng: &rng, order: order, best: best, positions: positions, bounds: bounds,
+                            metCount: metCount, latencySum: latencySum)
+                    }
+                }
+            }
+        }
+        self.rng = rng
+        lastEvaluations += evaluated
+        scratch.removeAll(keepingCapacity: true)
+        for i in best { scratch.append(queue[Int(i)]) }
+        for k in 0..<n { queue[k] = scratch[k] }
+    }
+
+    /// The annealing loop. - Returns: moves evaluated.
+    private static func search(
+        n: Int, parameters p: Parameters, _ c: LatencyPredictor.Constants, rng: inout SplitMix64, order: UnsafeMutableBufferPointer<Int32>,
+        best: UnsafeMutableBufferPointer<Int32>, positions: UnsafeMutableBufferPointer<PositionState>, bounds: UnsafeBufferPointer<RequestBounds>,
+        metCount: Int, latencySum: Double
+    ) -> Int {
+        var metCount = metCount
+        var latencySum = latencySum
+        var g = latencySum > 0 ? (Double(metCount) + p.metOffset) / latencySum : 0
+        var bestG = g
+        let evaluations = p.evaluationsPerRound
+        var temperature = max(p.initialTemperature * g, .leastNonzeroMagnitude)
+        let cooling = pow(p.finalTemperatureRatio, 1 / Double(max(evaluations, 1)))
+        let reach = UInt64(min(p.maxMoveDistance, n - 1))
         for _ in 0..<evaluations {
+            // A local move: the second position within `maxMoveDistance` of the first (cost is the span).
             let a = Int(rng.next() % UInt64(n))
-            var b = Int(rng.next() % UInt64(n - 1))
-            if b >= a { b += 1 }
-            let insert = rng.nextUnit() < parameters.insertMoveShare
-            applyMove(insert: insert, from: a, to: b)
+            let distance = 1 + Int(rng.next() % reach)
+            var b = rng.next() & 1 == 0 ? a - distance : a + distance
+            if b < 0 || b >= n { b = a - distance >= 0 ? a - distance : a + distance }
+            b = min(max(b, 0), n - 1)
+            let insert = rng.nextUnit() < p.insertMoveShare
+            applyMove(order, insert: insert, from: a, to: b)
             let lo = min(a, b)
             let hi = max(a, b)
-            let (dMet, dLatency) = evaluateSpan(queue, lo: lo, hi: hi, c)
+            var outputs = positions[lo].ahead
+            var dMet = 0
+            var dLatency = 0.0
+            for k in lo...hi {
+                let r = bounds[Int(order[k])]
+                let start = LatencyPredictor.start(position: k, outputsAhead: outputs, c)
+                let m = start <= r.latestStart
+                let l = start + r.latencyOffset
+                positions[k].trialAhead = outputs
+                positions[k].trialLatency = l
+                positions[k].trialMet = m
+                dMet += (m ? 1 : 0) - (positions[k].met ? 1 : 0)
+                dLatency += l - positions[k].latency
+                outputs += r.output
+            }
             let newSum = latencySum + dLatency
-            let newG = newSum > 0 ? (Double(metCount + dMet) + parameters.metOffset) / newSum : 0
-            lastEvaluations += 1
-            let accept = newG >= g || rng.nextUnit() < exp((newG - g) / temperature)
-            if accept {
+            let newG = newSum > 0 ? (Double(metCount + dMet) + p.metOffset) / newSum : 0
+            if newG >= g || rng.nextUnit() < exp((newG - g) / temperature) {
                 for k in lo...hi {
-                    ahead[k] = spanAhead[k - lo]
-                    latency[k] = spanLatency[k - lo]
-                    met[k] = spanMet[k - lo]
+                    positions[k].ahead = positions[k].trialAhead
+                    positions[k].latency = positions[k].trialLatency
+                    positions[k].met = positions[k].trialMet
                 }
                 metCount += dMet
                 latencySum = newSum
                 g = newG
                 if g > bestG {
                     bestG = g
-                    best.removeAll(keepingCapacity: true)
-                    best.append(contentsOf: order)
+                    for k in 0..<n { best[k] = order[k] }
                 }
             } else {
-                undoMove(insert: insert, from: a, to: b)
+                applyMove(order, insert: insert, from: insert ? b : a, to: insert ? a : b)
             }
             temperature *= cooling
         }
-        scratch.removeAll(keepingCapacity: true)
-        for i in best { scratch.append(queue[Int(i)]) }
-        for k in 0..<n { queue[k] = scratch[k] }
+        return evaluations
     }
 
     /// Swaps positions `a` and `b`, or moves the element at `a` to `b` (shifting those between).
-    private mutating func applyMove(insert: Bool, from a: Int, to b: Int) {
+    private static func applyMove(_ order: UnsafeMutableBufferPointer<Int32>, insert: Bool, from a: Int, to b: Int) {
         guard insert else {
             order.swapAt(a, b)
             return
@@ -252,9 +276,5 @@ public struct AnnealingOrderPolicy: RequestQueuePolicy {
             for k in stride(from: a, to: b, by: -1) { order[k] = order[k - 1] }
         }
         order[b] = item
-    }
-
-    private mutating func undoMove(insert: Bool, from a: Int, to b: Int) {
-        applyMove(insert: insert, from: insert ? b : a, to: insert ? a : b)
     }
 }

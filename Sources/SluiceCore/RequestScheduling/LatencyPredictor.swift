@@ -86,11 +86,31 @@ public struct LatencyPredictor: Sendable {
     /// queued requests before it.
     @inlinable
     public static func times(_ r: QueuedRequest, position: Int, outputsAhead: Double, _ c: Constants) -> (firstToken: Double, finish: Double) {
+        let first = start(position: position, outputsAhead: outputsAhead, c) + c.iterationSeconds + Double(r.promptTokens) * c.prefillSecondsPerToken
+        return (first, first + (r.predictedOutputTokens - 1) * c.iterationSeconds)
+    }
+
+    /// The start time of the request at `position` with `outputsAhead` predicted output tokens before it.
+    @inlinable
+    public static func start(position: Int, outputsAhead: Double, _ c: Constants) -> Double {
         let waitTokens = position < c.freeSlots
             ? 0 : max(0, (c.liveWorkTokens + outputsAhead) / Double(c.drainSlots) - c.halfMeanServiceTokens)
-        let start = c.nowSeconds + c.livePrefillSeconds + waitTokens * c.iterationSeconds
-        let first = start + c.iterationSeconds + Double(r.promptTokens) * c.prefillSecondsPerToken
-        return (first, first + (r.predictedOutputTokens - 1) * c.iterationSeconds)
+        return c.nowSeconds + c.livePrefillSeconds + waitTokens * c.iterationSeconds
+    }
+
+    /// What a request's latency and SLO depend on once its start time is known: `latency = start + latencyOffset`, and
+    /// it meets its SLO iff `start <= latestStart` (`−∞` when its per-token target is below the iteration time).
+    @inlinable
+    public static func startBounds(_ r: QueuedRequest, _ c: Constants) -> (latencyOffset: Double, latestStart: Double) {
+        let toFirst = c.iterationSeconds + Double(r.promptTokens) * c.prefillSecondsPerToken
+        let toFinish = toFirst + (r.predictedOutputTokens - 1) * c.iterationSeconds
+        let byE2E = r.arrivalSeconds + r.e2eTargetSeconds - toFinish
+        switch r.kind {
+        case .endToEnd: return (toFinish - r.arrivalSeconds, byE2E)
+        case .interactive:
+            let ok = c.iterationSeconds <= r.tokenTargetSeconds
+            return (toFinish - r.arrivalSeconds, ok ? min(r.arrivalSeconds + r.ttftTargetSeconds - toFirst, byE2E) : -.infinity)
+        }
     }
 
     /// Whether predicted times meet the request's SLO (x_i of §2.1).

@@ -49,7 +49,7 @@ public enum RequestPolicyRegistry: Sendable {
 
 extension AnnealingOrderPolicy {
     /// `--request-option` keys of `sa-slo`.
-    public static let optionKeys = ["evaluations", "rounds", "temperature", "final-temperature", "insert-share", "concurrency-shares", "min-throughput", "min-queue", "window", "met-offset"]
+    public static let optionKeys = ["evaluations", "rounds", "temperature", "final-temperature", "insert-share", "concurrency-shares", "min-throughput", "min-queue", "window", "met-offset", "move-distance"]
 }
 
 extension AnnealingOrderPolicy.Parameters {
@@ -65,6 +65,7 @@ extension AnnealingOrderPolicy.Parameters {
         minimumThroughputShare = try options.double("min-throughput", minimumThroughputShare, in: 0...1)
         window = try options.int("window", window, in: 2...1_000_000)
         metOffset = try options.double("met-offset", metOffset, in: 0...1_000_000)
+        maxMoveDistance = try options.int("move-distance", maxMoveDistance, in: 1...1_000_000)
         if let text = options.values["concurrency-shares"] {
             let shares = text.split(separator: ",").compactMap { Double($0) }
             guard !shares.isEmpty, shares.count == text.split(separator: ",").count, shares.allSatisfy({ $0 > 0 && $0 <= 1 }) else {

@@ -36,9 +36,19 @@ struct Bench: ParsableCommand {
     @Option(help: "Iterations timed for --decision.")
     var iterations = 20_000
 
+    @Option(
+        help: ArgumentHelp(
+            "Time only a request-level scheduler's decision (e.g. sa-slo) on queues of --queue lengths, no simulation.",
+            valueName: "NAME"))
+    var requestDecision: String?
+
+    @Option(help: ArgumentHelp("Comma-separated queue lengths for --request-decision.", valueName: "LENGTHS"))
+    var queue = "16,64,256"
+
     func run() throws {
         guard repeatCount > 0 else { throw SluiceError.invalidValue(field: "--repeat", value: "\(repeatCount)", allowed: "a positive count") }
         if decision { return try runDecision() }
+        if let requestDecision { return try runRequestDecision(requestDecision) }
         var fleet = self.fleet
         fleet.defaultReplicas = Bench.referenceReplicas
         let catalog = try fleet.loadCatalog()
@@ -81,6 +91,30 @@ struct Bench: ParsableCommand {
         print("scheduler    \(scheduler): \(running) running, \(waiting) waiting, \(iterations) iterations (best of \(repeatCount))")
         print("decision     \(fixed(r.microsecondsPerIteration, 2)) us per iteration, \(fixed(r.microsecondsPerScheduledRequest, 3)) us per scheduled request")
         print("scheduled    \(r.scheduledRequests / r.iterations) requests per iteration")
+    }
+
+    private func runRequestDecision(_ policy: String) throws {
+        let lengths = try queue.split(separator: ",").map { part -> Int in
+            guard let n = Int(String(part).trimmed(" ")), n >= 1 else {
+                throw SluiceError.invalidValue(field: "--queue", value: String(part), allowed: "positive queue lengths, comma-separated")
+            }
+            return n
+        }
+        let catalog = try fleet.loadCatalog()
+        let deployment = try fleet.deployments(catalog: catalog)[0]
+        let bench = RequestDecisionBenchmark(policy: policy, options: try SchedulerOptions(parsing: fleet.requestOptions), decisions: iterations)
+        var t = TextTable(["queue", "decisions", "p50 us", "p99 us", "moves/decision"])
+        for n in lengths {
+            var best: RequestDecisionBenchmark.Result?
+            for _ in 0..<repeatCount {
+                let r = try bench.run(queueLength: n, deployment: deployment)
+                if best == nil || r.p99Microseconds < best!.p99Microseconds { best = r }
+            }
+            guard let r = best else { continue }
+            t.add(["\(n)", "\(r.decisions)", fixed(r.p50Microseconds, 1), fixed(r.p99Microseconds, 1), fixed(r.evaluationsPerDecision, 0)])
+        }
+        print("request scheduler \(policy) on \(deployment.label), 128 requests in the engine (best of \(repeatCount))")
+        print(t.render(), terminator: "")
     }
 
     /// Replicas of the reference benchmark.

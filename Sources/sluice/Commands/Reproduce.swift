@@ -51,15 +51,7 @@ struct ReproduceSLAI: ParsableCommand {
     func run() throws {
         guard requests > 0 else { throw SluiceError.invalidValue(field: "--requests", value: "\(requests)", allowed: "a positive count") }
         var sweep = SLAIReproduction.defaultRates
-        if let rates {
-            sweep = try rates.split(separator: ",").map { part in
-                guard let r = Double(part.trimmingCharacters(in: .whitespaces)), r > 0 else {
-                    throw SluiceError.invalidValue(field: "--rates", value: String(part), allowed: "positive request rates, comma-separated")
-                }
-                return r
-            }.sorted()
-            guard sweep.count >= 2 else { throw SluiceError.invalidValue(field: "--rates", value: rates, allowed: "at least two rates") }
-        }
+        if let rates { sweep = try parseRateList(rates) }
         guard let path = trace ?? BundledData.shareGPT4Stats?.path else {
             throw SluiceError.io(path: "sharegpt4-stats.csv", reason: "the bundled trace is missing from the package resources")
         }

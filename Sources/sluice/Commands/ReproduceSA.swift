@@ -50,14 +50,7 @@ struct ReproduceSA: ParsableCommand {
         guard requests > 0 else { throw SluiceError.invalidValue(field: "--requests", value: "\(requests)", allowed: "a positive count") }
         guard instances > 0 else { throw SluiceError.invalidValue(field: "--instances", value: "\(instances)", allowed: "a positive count") }
         var sweep = SAReproduction.defaultRates
-        if let rates {
-            sweep = try rates.split(separator: ",").map { part in
-                guard let r = Double(part.trimmingCharacters(in: .whitespaces)), r > 0 else {
-                    throw SluiceError.invalidValue(field: "--rates", value: String(part), allowed: "positive request rates, comma-separated")
-                }
-                return r
-            }.sorted()
-        }
+        if let rates { sweep = try parseRateList(rates) }
         guard let code = BundledData.azureCodeTrace?.path, let chat = BundledData.shareGPT4Stats?.path else {
             throw SluiceError.io(path: "Resources", reason: "the bundled traces are missing from the package resources")
         }
