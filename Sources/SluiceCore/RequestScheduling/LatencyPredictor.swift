@@ -4,7 +4,8 @@
 ///
 /// Model (continuous batching at concurrency B, at most what the KV cache holds at the mean sequence length, of which `a = min(B, live + queued)` slots are busy): each busy slot
 /// emits one token per iteration, and an iteration lasts `τ = T(a decodes) + a · (L̄/Ō) · p`, the decode step plus
-/// the prompt tokens that new requests inject per iteration (L̄/Ō prompt tokens per output token, over the queue) at
+/// the prompt tokens that new requests inject per iteration (L̄/Ō prompt tokens per output token, over the engine's
+/// requests and the queue) at
 /// `p` seconds per prompt token in a mixed batch.
 /// A queued request finds a free slot at once while fewer than B requests are ahead of it; otherwise it waits for the
 /// work ahead (predicted remaining tokens of live requests plus the outputs of the requests before it) to drain at
@@ -74,7 +75,9 @@ public struct LatencyPredictor: Sendable {
         mixed.addPrefill(newTokens: pricingChunkTokens, contextTokens: 0)
         let decodeSeconds = stepModel.stepSeconds(decodes)
         let perToken = max(0, stepModel.stepSeconds(mixed) - stepModel.stepSeconds(fewer)) / Double(pricingChunkTokens)
-        let promptPerOutput = output > 0 ? prompt / output : 0
+        // Prompt tokens per output token over everything in the engine and the queue (the queue alone is too few).
+        let mixOutput = output + load.liveOutputTokens
+        let promptPerOutput = mixOutput > 0 ? (prompt + load.livePromptTokens) / mixOutput : 0
         return Constants(
             nowSeconds: load.nowSeconds, concurrency: b, drainSlots: b,
             iterationSeconds: decodeSeconds + Double(active) * promptPerOutput * perToken,

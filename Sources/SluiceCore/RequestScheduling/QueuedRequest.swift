@@ -86,6 +86,11 @@ public struct InstanceLoad: Sendable, Hashable {
     public var maxConcurrency: Int
     /// Tokens the engine's KV cache holds (`nil`: not limiting).
     public var kvCapacityTokens: Int?
+    /// Σ prompt tokens of the requests in the engine (with their outputs, the mix that sets how much prefill work
+    /// rides along each iteration).
+    public var livePromptTokens: Double = 0
+    /// Σ predicted output tokens of the requests in the engine.
+    public var liveOutputTokens: Double = 0
 
     /// Creates a load snapshot.
     public init(

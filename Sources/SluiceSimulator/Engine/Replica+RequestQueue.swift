@@ -80,19 +80,21 @@ extension Replica {
 
     /// What the policy may know of the engine now.
     private func currentLoad(now: Double) -> InstanceLoad {
-        var remaining = 0.0
-        var prefill = 0.0
-        for slot in engine.running { accumulate(slot, &remaining, &prefill) }
-        for slot in engine.waiting { accumulate(slot, &remaining, &prefill) }
-        return InstanceLoad(
-            nowSeconds: now, liveRequests: engine.liveCount, liveRemainingTokens: remaining, livePendingPrefillTokens: prefill,
+        var load = InstanceLoad(
+            nowSeconds: now, liveRequests: engine.liveCount, liveRemainingTokens: 0, livePendingPrefillTokens: 0,
             maxConcurrency: engine.maxRunningSequences, kvCapacityTokens: (engine.kv.totalBlocks - engine.kv.watermarkBlocks) * engine.kv.blockSizeTokens)
+        for slot in engine.running { accumulate(slot, &load) }
+        for slot in engine.waiting { accumulate(slot, &load) }
+        return load
     }
 
-    private func accumulate(_ slot: EngineState.Slot, _ remaining: inout Double, _ prefill: inout Double) {
+    private func accumulate(_ slot: EngineState.Slot, _ load: inout InstanceLoad) {
         let s = engine.sequences[Int(slot)]
-        remaining += max(1, s.predictedOutputTokens - Double(s.generatedTokens))
-        if s.remainingTokens > 1 { prefill += Double(s.remainingTokens) }
+        let output = max(1, s.predictedOutputTokens)
+        load.liveRemainingTokens += max(1, output - Double(s.generatedTokens))
+        if s.remainingTokens > 1 { load.livePendingPrefillTokens += Double(s.remainingTokens) }
+        load.livePromptTokens += Double(s.promptTokens)
+        load.liveOutputTokens += output
     }
 
     private func cappedOutput(_ request: Request) -> Int {
