@@ -1,4 +1,5 @@
 public import SluiceCore
+import DequeModule
 import HeapModule
 #if canImport(Glibc)
 import Glibc
@@ -16,6 +17,12 @@ public struct ReplicaSpec: Sendable {
     public var stepModel: (any StepTimeModel)?
     /// Overrides of the scheduler's parameters.
     public var schedulerOptions: SchedulerOptions
+    /// The pool the replica belongs to (`nil`: its deployment's label); an autoscaler sizes each pool.
+    public var pool: String?
+    /// How long the replica takes to start from cold.
+    public var coldStart = ColdStartModel()
+    /// Whether it is warm at time 0 (with an autoscaler; without one every replica is warm throughout).
+    public var initiallyWarm = true
 
     /// Creates a replica spec.
     public init(deployment: Deployment, scheduler: String, stepModel: (any StepTimeModel)? = nil, schedulerOptions: SchedulerOptions = SchedulerOptions()) {
@@ -51,6 +58,12 @@ public struct Simulation: Sendable {
     public var requestSchedulerOptions = SchedulerOptions()
     /// Measure the wall-clock time of every request-level decision (the result's ``SimulationResult/requestDecisionTimes``).
     public var timeRequestDecisions = false
+    /// Autoscaler sizing each pool (``AutoscalerRegistry``); `nil`: a static fleet, every replica warm throughout.
+    public var autoscaler: String?
+    /// Overrides of the autoscaler's parameters.
+    public var autoscalerOptions = SchedulerOptions()
+    /// Replicas each pool keeps provisioned whatever its autoscaler says.
+    public var minReplicas = 0
 
     /// Creates a simulation.
     public init(replicas: [ReplicaSpec], router: String = "round-robin", sloClasses: SLOClassTable, seed: UInt64 = 0) {
@@ -114,6 +127,7 @@ public struct Simulation: Sendable {
             }
         }
         var router = try RouterRegistry.make(named: router, seed: seed)
+        let elastic = try ElasticFleet(specs: replicas, autoscaler: autoscaler, options: autoscalerOptions, minReplicas: minReplicas)
         var metrics = ServingMetrics(classCount: sloClasses.count)
         var events = Heap<IterationEnd>()
         var sequence: UInt64 = 0
@@ -145,7 +159,7 @@ public struct Simulation: Sendable {
                     // The scheduler holds its requests on purpose until `wake` (or the next arrival).
                     if replica.wakeAtSeconds != wake {
                         replica.wakeAtSeconds = wake
-                        events.insert(IterationEnd(seconds: wake, sequence: sequence, replica: Int32(replica.index), isWakeUp: true))
+                        events.insert(IterationEnd(seconds: wake, sequence: sequence, replica: Int32(replica.index), kind: .wakeUp))
                         sequence &+= 1
                     }
                     return
@@ -160,8 +174,51 @@ public struct Simulation: Sendable {
                 finish(replica.reject(slot: slot, reason: "could not be scheduled on an idle replica"))
             }
         }
+        func schedule(_ kind: IterationEnd.Kind, at seconds: Double, index: Int) {
+            events.insert(IterationEnd(seconds: seconds, sequence: sequence, replica: Int32(index), kind: kind))
+            sequence &+= 1
+        }
+        /// Routes a request among the warm replicas and hands it to the chosen one.
+        func dispatch(_ request: Request, now: Double) throws(SluiceError) {
+            let view = FleetSnapshot(replicas: fleet, routable: elastic.routable)
+            let r = router.route(request.info, fleet: view)
+            guard r >= 0 && r < view.replicaCount else {
+                throw .invalidValue(field: "router result", value: "\(r)", allowed: "0..<\(view.replicaCount)")
+            }
+            let replica = fleet[elastic.routable[r]]
+            if elastic.isElastic { elastic.recordArrival(pool: elastic.poolOfReplica[replica.index], now: now) }
+            if let reason = replica.rejection(for: request) {
+                var o = RequestOutcome(
+                    requestID: request.id, replica: replica.index, sloClass: request.sloClass, status: .rejected,
+                    arrivalSeconds: request.arrivalSeconds, promptTokens: request.promptTokens, outputTokens: 0)
+                o.rejectReason = reason
+                finish(o)
+            } else {
+                replica.submit(request, targets: classes[request.sloClass].targets)
+                replica.releaseQueued(now: now)
+                if !replica.isBusy { start(replica, at: now) }
+            }
+        }
+        /// Sends waiting requests to warm replicas, in arrival order.
+        func flushPending(now: Double) throws(SluiceError) {
+            while !elastic.routable.isEmpty, let request = elastic.pending.popFirst() { try dispatch(request, now: now) }
+        }
+        /// Runs a pool's autoscaler; starts loads; keeps the epochs going while there is anything to do.
+        func runEpoch(pool: Int, now: Double, reschedule: Bool) {
+            for (replica, warmAt) in elastic.epoch(pool: pool, now: now, replicas: fleet) { schedule(.loadDone, at: warmAt, index: replica) }
+            if reschedule, let a = elastic.pools[pool].autoscaler {
+                let busy = fleet.contains { $0.engine.liveCount > 0 || !$0.requestQueue.isEmpty }
+                // After the last arrival, epochs stop once the fleet is idle and settled.
+                if nextArrival != nil || busy || !elastic.pending.isEmpty || elastic.hasTransitions {
+                    schedule(.epoch, at: now + a.epochSeconds, index: pool)
+                }
+            }
+        }
 
         var nextArrival = try source.next()
+        for p in elastic.pools.indices {
+            if let a = elastic.pools[p].autoscaler { schedule(.epoch, at: a.epochSeconds, index: p) }
+        }
         while true {
             if let next = nextArrival, events.min.map({ next.arrivalSeconds < $0.seconds }) ?? true {
                 // Arrival.
@@ -173,26 +230,34 @@ public struct Simulation: Sendable {
                 lastEventSeconds = now
                 arrived += 1
                 metrics.recordArrival(sloClass: request.sloClass)
-                let r = router.route(request.info, fleet: FleetSnapshot(replicas: fleet))
-                guard r >= 0 && r < fleet.count else {
-                    throw .invalidValue(field: "router result", value: "\(r)", allowed: "0..<\(fleet.count)")
-                }
-                let replica = fleet[r]
-                if let reason = replica.rejection(for: request) {
-                    var o = RequestOutcome(
-                        requestID: request.id, replica: r, sloClass: request.sloClass, status: .rejected,
-                        arrivalSeconds: request.arrivalSeconds, promptTokens: request.promptTokens, outputTokens: 0)
-                    o.rejectReason = reason
-                    finish(o)
+                if elastic.routable.isEmpty {
+                    // No warm replica: the request waits for one; an idle fleet is woken at once (the activator).
+                    elastic.pending.append(request)
+                    elastic.recordArrival(pool: elastic.pendingPool, now: now)
+                    if !elastic.isLoading {
+                        runEpoch(pool: elastic.pendingPool, now: now, reschedule: false)
+                        try flushPending(now: now)
+                    }
                 } else {
-                    replica.submit(request, targets: classes[request.sloClass].targets)
-                    replica.releaseQueued(now: now)
-                    if !replica.isBusy { start(replica, at: now) }
+                    try dispatch(request, now: now)
                 }
                 nextArrival = try source.next()
             } else if let event = events.popMin() {
+                if event.kind == .epoch {
+                    lastEventSeconds = event.seconds
+                    runEpoch(pool: Int(event.replica), now: event.seconds, reschedule: true)
+                    try flushPending(now: event.seconds)
+                    eventCount += 1
+                    continue
+                }
+                if event.kind == .loadDone {
+                    lastEventSeconds = event.seconds
+                    if elastic.loadDone(replica: Int(event.replica), now: event.seconds) { try flushPending(now: event.seconds) }
+                    eventCount += 1
+                    continue
+                }
                 let replica = fleet[Int(event.replica)]
-                if event.isWakeUp {
+                if event.kind == .wakeUp {
                     // A scheduler's timed decision; stale when it asked for another time since. When the replica is
                     // busy the decision happens anyway at the end of its iteration.
                     if replica.wakeAtSeconds == event.seconds {
@@ -209,6 +274,7 @@ public struct Simulation: Sendable {
                     if !replica.completedOutcomes.isEmpty { for o in replica.completedOutcomes { finish(o) } }
                     replica.releaseQueued(now: event.seconds)
                     start(replica, at: event.seconds)
+                    if elastic.isElastic { elastic.afterIteration(replica: replica, now: event.seconds) }
                 }
             } else {
                 break
@@ -219,12 +285,18 @@ public struct Simulation: Sendable {
             if let stalled { throw stalled }
         }
         if let sinkError { throw sinkError }
+        if !elastic.pending.isEmpty {
+            throw .invalidValue(field: "autoscaler", value: "\(elastic.pending.count) requests never found a warm replica",
+                                allowed: "an autoscaler that provisions a replica when requests wait")
+        }
+        elastic.finishBilling(at: lastEventSeconds)
         truncated = fleet.reduce(0) { $0 + $1.truncatedOutputs }
         var result = SimulationResult(
             replicas: fleet.map { ReplicaReport(label: $0.deployment.label, scheduler: $0.scheduler.name, pricePerHourUSD: $0.deployment.pricePerHourUSD,
                                                 gpus: $0.deployment.tensorParallel, busySeconds: $0.busySeconds, iterations: $0.iterations,
                                                 kvBlocks: $0.engine.kv.totalBlocks, kvBlocksFreeAtEnd: $0.engine.kv.freeBlocks,
                                                 liveAtEnd: $0.engine.liveCount, preemptions: $0.engine.preemptionCount,
+                                                billedSeconds: elastic.billedSeconds[$0.index],
                                                 maxBatchedTokens: $0.engine.maxBatchedTokens, largestBatchTokens: $0.largestBatchTokens,
                                                 largestRunningSequences: $0.largestBatchSequences) },
             router: router.name, sloClasses: classes, metrics: metrics, simulatedSeconds: lastEventSeconds,
@@ -254,24 +326,27 @@ public struct Simulation: Sendable {
     }
 }
 
-/// The end of one replica's iteration, or a scheduler's timed wake-up (arrivals stream in beside the heap).
+/// A timed event (arrivals stream in beside the heap): the end of a replica's iteration, a scheduler's timed wake-up,
+/// a replica finishing its cold start, or a pool's autoscaling epoch (`replica` is then the pool's index).
 private struct IterationEnd: Comparable {
+    enum Kind: UInt8 { case iteration, wakeUp, loadDone, epoch }
     var seconds: Double
     var sequence: UInt64
     var replica: Int32
-    var isWakeUp = false
+    var kind = Kind.iteration
 
     static func < (a: IterationEnd, b: IterationEnd) -> Bool {
         a.seconds < b.seconds || (a.seconds == b.seconds && a.sequence < b.sequence)
     }
 }
 
-/// The fleet as a router sees it.
+/// The fleet as a router sees it: the warm replicas, renumbered from 0.
 private struct FleetSnapshot: FleetView {
     let replicas: [Replica]
-    var replicaCount: Int { replicas.count }
-    func outstandingRequests(replica: Int) -> Int { replicas[replica].engine.liveCount }
-    func outstandingTokens(replica: Int) -> Int { replicas[replica].outstandingTokens }
+    let routable: [Int]
+    var replicaCount: Int { routable.count }
+    func outstandingRequests(replica: Int) -> Int { replicas[routable[replica]].engine.liveCount }
+    func outstandingTokens(replica: Int) -> Int { replicas[routable[replica]].outstandingTokens }
 }
 
 /// Seconds on a monotonic clock (for wall-time measurement only; never inside the simulated world).

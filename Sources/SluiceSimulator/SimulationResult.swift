@@ -22,6 +22,8 @@ public struct ReplicaReport: Sendable, Hashable, Codable {
     public var liveAtEnd: Int
     /// Preemptions on this replica.
     public var preemptions: Int
+    /// Seconds the replica was paid for (loading, warm or draining): the whole run for a static fleet.
+    public var billedSeconds: Double
     /// The iteration token budget in force.
     public var maxBatchedTokens: Int
     /// Largest number of tokens in one iteration (never above `maxBatchedTokens`).
@@ -63,12 +65,12 @@ public struct SimulationResult: Sendable {
     /// Iterations over all replicas.
     public var iterations: Int { replicas.reduce(0) { $0 + $1.iterations } }
     /// GPU-hours paid for.
-    public var gpuHours: Double { replicas.reduce(0) { $0 + Double($1.gpus) } * simulatedSeconds / 3600 }
+    public var gpuHours: Double { replicas.reduce(0) { $0 + Double($1.gpus) * $1.billedSeconds } / 3600 }
     /// Cost of the fleet over the span, USD.
-    public var costUSD: Double { replicas.reduce(0) { $0 + $1.pricePerHourUSD } * simulatedSeconds / 3600 }
+    public var costUSD: Double { replicas.reduce(0) { $0 + $1.pricePerHourUSD * $1.billedSeconds } / 3600 }
     /// Share of replica-time with an iteration in flight.
     public var gpuBusyFraction: Double {
-        let total = Double(replicas.count) * simulatedSeconds
+        let total = replicas.reduce(0) { $0 + $1.billedSeconds }
         return total > 0 ? replicas.reduce(0) { $0 + $1.busySeconds } / total : 0
     }
     /// Output tokens per simulated second.

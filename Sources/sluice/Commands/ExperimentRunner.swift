@@ -32,6 +32,7 @@ struct ExperimentRunner {
         _ = try PredictorRegistry.make(named: fleet.predictor, meanAbsoluteErrorTokens: fleet.predictorMae, seed: workload.seed)
         simulation.predictor = fleet.predictor
         simulation.predictorMeanAbsoluteErrorTokens = fleet.predictorMae
+        try fleet.scaling.configure(&simulation)
         simulation.requestScheduler = requestScheduler ?? fleet.requestScheduler
         simulation.requestSchedulerOptions = try SchedulerOptions(parsing: fleet.requestOptions)
         var source = try workload.makeSource(sloClasses: sloClasses, rateOverride: rate)

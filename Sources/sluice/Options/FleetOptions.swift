@@ -16,13 +16,15 @@ struct FleetOptions: ParsableArguments {
     @Option(help: "Number of identical replicas (default 1; 4 for 'sluice bench').")
     var replicas: Int?
 
+    @OptionGroup var scaling: ScalingOptions
+
     /// Replicas when `--replicas` is not given.
     var defaultReplicas = 1
 
     enum CodingKeys: String, CodingKey {
         case model, gpu, tp, replicas, fleet, catalogs, chunkSize, maxNumSeqs, blockSize, kvBlocks, gpuMemoryUtilization
         case maxModelLen, maxOutputTokens, stepModel, profile, calibration, predictor, predictorMae, schedulerOptions
-        case requestScheduler, requestOptions
+        case requestScheduler, requestOptions, scaling
     }
 
     @Option(
@@ -166,14 +168,14 @@ struct FleetOptions: ParsableArguments {
         }
         try options.validate(scheduler: scheduler, allowed: entry.optionKeys)
         var models: [Deployment: any StepTimeModel] = [:]
-        return try deployments(catalog: catalog).map { d in
+        return try scaling.elastic(try deployments(catalog: catalog).map { d in
             let m: any StepTimeModel
             if let cached = models[d] { m = cached } else {
                 m = try stepTimeModel(for: d)
                 models[d] = m
             }
             return ReplicaSpec(deployment: d, scheduler: scheduler, stepModel: m, schedulerOptions: options)
-        }
+        })
     }
 }
 

@@ -1,0 +1,199 @@
+import DequeModule
+import SluiceCore
+
+/// The replicas' lifecycle and billing, grouped in pools, and the autoscalers that size the pools.
+///
+/// Without an autoscaler every replica is warm from start to end (a static fleet). With one, each pool (replicas of
+/// the same ``ReplicaSpec/pool``) starts with its initially warm replicas; every epoch its autoscaler names the replicas
+/// to provision; cold replicas start loading (billed, serving nothing, for their ``ColdStartModel/loadSeconds(_:)``),
+/// surplus ones are cancelled if loading or drained if warm (no new requests; cold once empty). Requests that arrive
+/// while no replica is warm wait in `pending` and are routed as soon as one is. Billing runs from leaving `cold` to
+/// returning to it, or to the end of the run.
+final class ElasticFleet {
+    struct Pool {
+        var name: String
+        var replicas: [Int]
+        var autoscaler: (any Autoscaler)?
+        var coldStartSeconds: Double
+        var minReplicas: Int
+        var arrivalRate = 0.0
+        var lastArrivalSeconds = Double.nan
+        var interArrivalMean = 0.0
+        var interArrivalSquare = 0.0
+        var completed = 0
+        var met = 0
+        var lastBusySeconds = 0.0
+    }
+
+    /// Weight of the newest inter-arrival time in the pool's arrival statistics.
+    static let arrivalSmoothing = 0.05
+
+    private(set) var pools: [Pool] = []
+    private(set) var state: [InstanceState]
+    private(set) var billedSeconds: [Double]
+    private var billedSince: [Double]
+    private var warmAt: [Double]
+    private(set) var poolOfReplica: [Int]
+    /// Replicas that take requests now, ascending.
+    private(set) var routable: [Int] = []
+    /// Requests waiting for a warm replica.
+    var pending = Deque<Request>()
+    /// Whether an autoscaler runs.
+    let isElastic: Bool
+    /// Cold starts begun.
+    private(set) var coldStarts = 0
+
+    init(specs: [ReplicaSpec], autoscaler: String?, options: SchedulerOptions, minReplicas: Int) throws(SluiceError) {
+        isElastic = autoscaler != nil
+        state = specs.map { autoscaler == nil || $0.initiallyWarm ? .warm : .cold }
+        billedSeconds = Array(repeating: 0, count: specs.count)
+        billedSince = Array(repeating: 0, count: specs.count)
+        warmAt = Array(repeating: .nan, count: specs.count)
+        poolOfReplica = Array(repeating: 0, count: specs.count)
+        for (i, spec) in specs.enumerated() {
+            let name = spec.pool ?? spec.deployment.label
+            if let p = pools.firstIndex(where: { $0.name == name }) {
+                pools[p].replicas.append(i)
+                poolOfReplica[i] = p
+            } else {
+                pools.append(Pool(name: name, replicas: [i], coldStartSeconds: spec.coldStart.loadSeconds(spec.deployment), minReplicas: minReplicas))
+                poolOfReplica[i] = pools.count - 1
+            }
+        }
+        if let autoscaler {
+            for p in pools.indices {
+                let warm = pools[p].replicas.filter { state[$0] == .warm }.count
+                pools[p].autoscaler = try AutoscalerRegistry.make(named: autoscaler, options: options, initialReplicas: warm)
+            }
+        }
+        refreshRoutable()
+    }
+
+    private func refreshRoutable() {
+        routable.removeAll(keepingCapacity: true)
+        for (i, s) in state.enumerated() where s == .warm { routable.append(i) }
+    }
+
+    private func transition(_ replica: Int, to new: InstanceState, now: Double) {
+        let old = state[replica]
+        if old == .cold && new != .cold { billedSince[replica] = now }
+        if old != .cold && new == .cold { billedSeconds[replica] += now - billedSince[replica] }
+        state[replica] = new
+        if old == .warm || new == .warm { refreshRoutable() }
+    }
+
+    /// Notes an arrival routed to (or waiting for) `replica`'s pool.
+    func recordArrival(pool p: Int, now: Double) {
+        let a = Self.arrivalSmoothing
+        if !pools[p].lastArrivalSeconds.isNaN {
+            let gap = now - pools[p].lastArrivalSeconds
+            pools[p].interArrivalMean += a * (gap - pools[p].interArrivalMean)
+            pools[p].interArrivalSquare += a * (gap * gap - pools[p].interArrivalSquare)
+            pools[p].arrivalRate = pools[p].interArrivalMean > 0 ? 1 / pools[p].interArrivalMean : 0
+        }
+        pools[p].lastArrivalSeconds = now
+    }
+
+    /// Notes a finished request of `replica`.
+    func recordCompletion(replica: Int, met: Bool) {
+        let p = poolOfReplica[replica]
+        pools[p].completed += 1
+        if met { pools[p].met += 1 }
+    }
+
+    /// The pool a request waiting for a replica is counted in: the first pool (single-pool fleets are the common case).
+    var pendingPool: Int { 0 }
+
+    /// Runs pool `p`'s autoscaler at `now`. - Returns: replicas that started loading, with their warm times.
+    func epoch(pool p: Int, now: Double, replicas: [Replica]) -> [(replica: Int, warmAt: Double)] {
+        guard var autoscaler = pools[p].autoscaler else { return [] }
+        let members = pools[p].replicas
+        var warm = 0, loading = 0, draining = 0, inFlight = 0, kv = 0.0
+        for r in members {
+            switch state[r] {
+            case .warm:
+                warm += 1
+                kv += replicas[r].engine.kv.utilization
+            case .loading: loading += 1
+            case .draining: draining += 1
+            case .cold: break
+            }
+            inFlight += replicas[r].engine.liveCount + replicas[r].requestQueue.count
+        }
+        let pendingHere = p == pendingPool ? pending.count : 0
+        inFlight += pendingHere
+        if inFlight > 0 { pools[p].lastBusySeconds = now }
+        let mean = pools[p].interArrivalMean
+        let variance = max(0, pools[p].interArrivalSquare - mean * mean)
+        let pool = pools[p]
+        let snapshot = PoolState(
+            nowSeconds: now, pool: pool.name, warm: warm, loading: loading, draining: draining, maxReplicas: members.count,
+            minReplicas: pool.minReplicas, inFlightRequests: inFlight, pendingRequests: pendingHere,
+            arrivalRatePerSecond: pool.arrivalRate, arrivalCV: mean > 0 ? variance.squareRoot() / mean : 0,
+            kvUtilization: warm > 0 ? kv / Double(warm) : 0,
+            recentSLOAttainment: pool.completed > 0 ? Double(pool.met) / Double(pool.completed) : nil,
+            idleSeconds: inFlight > 0 ? 0 : now - pool.lastBusySeconds, coldStartSeconds: pool.coldStartSeconds,
+            pricePerHourUSD: replicas[members[0]].deployment.pricePerHourUSD)
+        var desired = autoscaler.desiredReplicas(snapshot)
+        pools[p].autoscaler = autoscaler
+        pools[p].completed = 0
+        pools[p].met = 0
+        desired = min(max(desired, pool.minReplicas), members.count)
+        var started: [(Int, Double)] = []
+        var provisioned = warm + loading
+        if desired > provisioned {
+            // Re-use draining replicas first (they are warm already), then start cold ones.
+            for r in members where provisioned < desired && state[r] == .draining {
+                transition(r, to: .warm, now: now)
+                provisioned += 1
+            }
+            for r in members where provisioned < desired && state[r] == .cold {
+                transition(r, to: .loading, now: now)
+                coldStarts += 1
+                warmAt[r] = now + pool.coldStartSeconds
+                started.append((r, warmAt[r]))
+                provisioned += 1
+            }
+        } else if desired < provisioned {
+            for r in members.reversed() where provisioned > desired && state[r] == .loading {
+                transition(r, to: .cold, now: now)
+                provisioned -= 1
+            }
+            let byLoad = members.filter { state[$0] == .warm }.sorted { replicas[$0].engine.liveCount < replicas[$1].engine.liveCount }
+            for r in byLoad where provisioned > desired {
+                let idle = replicas[r].engine.liveCount == 0 && replicas[r].requestQueue.isEmpty
+                transition(r, to: idle ? .cold : .draining, now: now)
+                provisioned -= 1
+            }
+        }
+        return started
+    }
+
+    /// A loading replica finished loading (ignored if it was cancelled meanwhile).
+    func loadDone(replica: Int, now: Double) -> Bool {
+        guard state[replica] == .loading, warmAt[replica] == now else { return false }
+        transition(replica, to: .warm, now: now)
+        return true
+    }
+
+    /// After an iteration: a draining replica with nothing left goes cold.
+    func afterIteration(replica: Replica, now: Double) {
+        if state[replica.index] == .draining && replica.engine.liveCount == 0 && replica.requestQueue.isEmpty {
+            transition(replica.index, to: .cold, now: now)
+        }
+    }
+
+    /// Whether a replica is loading (a request waiting for one will be served when it is warm).
+    var isLoading: Bool { state.contains(.loading) }
+
+    /// Whether anything is loading or draining (epochs must go on to finish those).
+    var hasTransitions: Bool { state.contains { $0 == .loading || $0 == .draining } }
+
+    /// Closes the bills at the end of the run.
+    func finishBilling(at end: Double) {
+        for r in state.indices where state[r] != .cold {
+            billedSeconds[r] += end - billedSince[r]
+            billedSince[r] = end
+        }
+    }
+}

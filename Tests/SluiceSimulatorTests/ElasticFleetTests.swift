@@ -1,0 +1,75 @@
+import Foundation
+import SluiceCore
+import SluiceSimulator
+import Testing
+
+/// Replica lifecycle, billing and autoscalers.
+struct ElasticFleetTests {
+    static func specs(warm: Int, total: Int, tier: StorageTier = .localDisk) -> [ReplicaSpec] {
+        (0..<total).map { i in
+            var s = ReplicaSpec(deployment: Fixtures.deployment(), scheduler: "vllm")
+            s.initiallyWarm = i < warm
+            s.coldStart = ColdStartModel(tier: tier)
+            return s
+        }
+    }
+
+    static func run(_ specs: [ReplicaSpec], autoscaler: String?, requests: [Request], options: [String] = []) throws -> (SimulationResult, [RequestOutcome]) {
+        var sim = Simulation(replicas: specs, sloClasses: SLOClassTable([]), seed: 3)
+        sim.autoscaler = autoscaler
+        sim.autoscalerOptions = try SchedulerOptions(parsing: options)
+        var source = ArrayRequestSource(requests)
+        var sink = CollectingOutcomeSink()
+        return (try sim.run(&source, outcomes: &sink), sink.outcomes)
+    }
+
+    @Test(arguments: ["concurrency", "queue-slo"])
+    func aColdReplicaServesNothingBeforeItLoadsAndIsBilledWhileLoading(autoscaler: String) throws {
+        let load = ColdStartModel(tier: .localDisk).loadSeconds(Fixtures.deployment())
+        let requests = (0..<20).map { Request(id: $0, arrivalSeconds: 1 + Double($0) * 0.1, promptTokens: 200, outputTokens: 50) }
+        let (result, outcomes) = try Self.run(Self.specs(warm: 0, total: 2), autoscaler: autoscaler, requests: requests)
+        #expect(outcomes.count == 20 && outcomes.allSatisfy { $0.status == .completed })
+        // The first request arrived at 1 s to an empty fleet: nothing before the load completes.
+        let firstToken = outcomes.map { $0.arrivalSeconds + $0.ttftSeconds }.min() ?? 0
+        #expect(firstToken >= 1 + load, "first token at \(firstToken) s, load takes \(load) s")
+        let billed = result.replicas.map(\.billedSeconds).reduce(0, +)
+        #expect(billed >= load, "loading time is billed")
+        #expect(billed <= result.simulatedSeconds * 2)
+    }
+
+    @Test func noRequestIsLostWhenReplicasDrain() throws {
+        // A burst, then a trickle: the autoscaler grows the pool, then drains replicas while they still hold requests.
+        var requests = (0..<600).map { Request(id: $0, arrivalSeconds: Double($0) * 0.01, promptTokens: 500, outputTokens: 300) }
+        requests += (0..<60).map { Request(id: 600 + $0, arrivalSeconds: 10 + Double($0) * 2, promptTokens: 100, outputTokens: 20) }
+        let (result, outcomes) = try Self.run(
+            Self.specs(warm: 1, total: 4), autoscaler: "concurrency", requests: requests,
+            options: ["target=8", "scale-down-delay=4", "stable-window=4", "panic-window=2", "tick=1"])
+        #expect(outcomes.count == 660 && Set(outcomes.map(\.requestID)).count == 660)
+        #expect(outcomes.allSatisfy { $0.status == .completed })
+        #expect(result.replicas.contains { $0.billedSeconds > 0 && $0.billedSeconds < result.simulatedSeconds - 1 }, "some replica was released")
+        #expect(result.replicas.allSatisfy { $0.liveAtEnd == 0 && $0.kvBlocksFreeAtEnd == $0.kvBlocks })
+        let (again, outcomesAgain) = try Self.run(
+            Self.specs(warm: 1, total: 4), autoscaler: "concurrency", requests: requests,
+            options: ["target=8", "scale-down-delay=4", "stable-window=4", "panic-window=2", "tick=1"])
+        #expect(outcomes == outcomesAgain && again.costUSD == result.costUSD, "deterministic")
+    }
+
+    @Test func aStaticFleetIsBilledForTheWholeRun() throws {
+        let requests = Fixtures.requests(count: 200, rate: 20, seed: 2)
+        let (result, _) = try Self.run(Self.specs(warm: 2, total: 2), autoscaler: nil, requests: requests)
+        #expect(result.replicas.allSatisfy { $0.billedSeconds == result.simulatedSeconds })
+        #expect(abs(result.costUSD - 2 * 4 * result.simulatedSeconds / 3600) < 1e-9)
+    }
+
+    @Test func coldStartsFollowTheTierBandwidth() {
+        let d = Fixtures.deployment()
+        let remote = ColdStartModel(tier: .remote).loadSeconds(d)
+        let memory = ColdStartModel(tier: .hostMemory).loadSeconds(d)
+        #expect(abs(remote - (d.model.weightBytes / 1.25e9 + ColdStartModel.defaultEngineStartSeconds)) < 1e-9)
+        #expect(memory < remote)
+        #expect(throws: SluiceError.self) { _ = try AutoscalerRegistry.make(named: "hpa", options: SchedulerOptions(), initialReplicas: 1) }
+        #expect(throws: SluiceError.self) {
+            _ = try AutoscalerRegistry.make(named: "concurrency", options: try SchedulerOptions(parsing: ["target=0"]), initialReplicas: 1)
+        }
+    }
+}
