@@ -127,6 +127,13 @@ public struct Simulation: Sendable {
             }
         }
         var router = try RouterRegistry.make(named: router, seed: seed)
+        // A latency-aware router predicts output lengths with the fleet's predictor (learning from every completion).
+        if router is CostAwareRouter && sharedPredictor == nil {
+            sharedPredictor = SharedPredictor(
+                try PredictorRegistry.make(named: predictor, meanAbsoluteErrorTokens: predictorMeanAbsoluteErrorTokens, seed: seed), seed: seed)
+            for r in fleet where r.predictor == nil { r.predictor = sharedPredictor }
+        }
+        let routerPredictor = router is CostAwareRouter ? sharedPredictor : nil
         let elastic = try ElasticFleet(specs: replicas, autoscaler: autoscaler, options: autoscalerOptions, minReplicas: minReplicas)
         var metrics = ServingMetrics(classCount: sloClasses.count)
         var events = Heap<IterationEnd>()
@@ -180,7 +187,8 @@ public struct Simulation: Sendable {
         }
         /// Routes a request among the warm replicas and hands it to the chosen one.
         func dispatch(_ request: Request, now: Double) throws(SluiceError) {
-            let view = FleetSnapshot(replicas: fleet, routable: elastic.routable)
+            let view = FleetSnapshot(
+                replicas: fleet, routable: elastic.routable, classes: classes, predictor: routerPredictor, nowSeconds: now)
             let r = router.route(request.info, fleet: view)
             guard r >= 0 && r < view.replicaCount else {
                 throw .invalidValue(field: "router result", value: "\(r)", allowed: "0..<\(view.replicaCount)")
@@ -344,9 +352,30 @@ private struct IterationEnd: Comparable {
 private struct FleetSnapshot: FleetView {
     let replicas: [Replica]
     let routable: [Int]
+    let classes: SLOClassTable
+    let predictor: SharedPredictor?
+    let nowSeconds: Double
     var replicaCount: Int { routable.count }
     func outstandingRequests(replica: Int) -> Int { replicas[routable[replica]].engine.liveCount }
     func outstandingTokens(replica: Int) -> Int { replicas[routable[replica]].outstandingTokens }
+    func pricePerHourUSD(replica: Int) -> Double { replicas[routable[replica]].deployment.pricePerHourUSD }
+    func latencyPredictor(replica: Int) -> LatencyPredictor? { replicas[routable[replica]].latencyPredictor }
+    func sloTargets(_ request: RequestInfo) -> SLOTargets { classes[request.sloClass].targets }
+    func instanceLoad(replica: Int) -> InstanceLoad? {
+        let r = replicas[routable[replica]]
+        var load = r.currentLoad(now: nowSeconds)
+        for q in r.requestQueue {  // the replica's own request queue is work ahead too
+            load.liveRemainingTokens += q.predictedOutputTokens
+            load.liveRequests += 1
+        }
+        return load
+    }
+    func predictedOutputTokens(_ request: RequestInfo) -> Double? {
+        guard let predictor, !predictor.isOracle else { return nil }
+        return predictor.predict(PredictionQuery(
+            requestID: request.id, promptTokens: request.promptTokens, generatedTokens: 0, sloClass: request.sloClass, tenantKey: 0,
+            trueOutputTokens: nil))
+    }
 }
 
 /// Seconds on a monotonic clock (for wall-time measurement only; never inside the simulated world).

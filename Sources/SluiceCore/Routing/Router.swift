@@ -8,6 +8,29 @@ public protocol FleetView {
     func outstandingRequests(replica: Int) -> Int
     /// Tokens a replica holds or must still process: Σ over its live requests of prompt + generated tokens.
     func outstandingTokens(replica: Int) -> Int
+    /// The replica's price, USD per hour.
+    func pricePerHourUSD(replica: Int) -> Double
+    /// The replica's load as the latency predictor reads it (`nil`: unknown).
+    func instanceLoad(replica: Int) -> InstanceLoad?
+    /// The replica's latency predictor (`nil`: unknown).
+    func latencyPredictor(replica: Int) -> LatencyPredictor?
+    /// The request's predicted output length, tokens (`nil`: no predictor).
+    func predictedOutputTokens(_ request: RequestInfo) -> Double?
+    /// The SLO targets of the request's class.
+    func sloTargets(_ request: RequestInfo) -> SLOTargets
+}
+
+extension FleetView {
+    /// Default: free.
+    public func pricePerHourUSD(replica: Int) -> Double { 0 }
+    /// Default: unknown.
+    public func instanceLoad(replica: Int) -> InstanceLoad? { nil }
+    /// Default: unknown.
+    public func latencyPredictor(replica: Int) -> LatencyPredictor? { nil }
+    /// Default: no predictor.
+    public func predictedOutputTokens(_ request: RequestInfo) -> Double? { nil }
+    /// Default: no targets.
+    public func sloTargets(_ request: RequestInfo) -> SLOTargets { SLOTargets() }
 }
 
 /// Picks the replica for each arriving request (once per request; no migration).

@@ -6,6 +6,7 @@ public enum RouterRegistry: Sendable {
         ("random", "a uniformly random replica (seeded)"),
         ("least-outstanding", "fewest queued + running requests"),
         ("least-work", "fewest outstanding tokens (prompt + generated of live requests)"),
+        ("cost-aware", "the cheapest replica whose predicted TTFT/TPOT/E2E meets the request's SLO with 20 % to spare, else the fastest"),
     ]
 
     /// Registered names.
@@ -18,6 +19,7 @@ public enum RouterRegistry: Sendable {
         case "random": return RandomRouter(seed: seed)
         case "least-outstanding": return LeastOutstandingRouter()
         case "least-work": return LeastWorkRouter()
+        case "cost-aware": return CostAwareRouter()
         default: throw .unknownName(kind: "router", name: name, valid: names)
         }
     }

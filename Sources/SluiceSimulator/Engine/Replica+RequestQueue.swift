@@ -56,8 +56,8 @@ extension Replica {
 
     /// Reorders the queue if it changed, then releases requests into the engine up to the concurrency cap.
     func releaseQueued(now: Double) {
-        guard var policy = requestPolicy, !requestQueue.isEmpty else { return }
-        if requestQueueChanged {
+        guard !requestQueue.isEmpty else { return }
+        if requestQueueChanged, var policy = requestPolicy {
             requestQueueChanged = false
             let load = currentLoad(now: now)
             let started = decisionTimes == nil ? 0 : monotonicSeconds()
@@ -78,8 +78,8 @@ extension Replica {
     /// Requests released ahead into the engine's own waiting queue, so it never idles for want of work between decisions.
     static let engineWaitingAllowance = 1
 
-    /// What the policy may know of the engine now.
-    private func currentLoad(now: Double) -> InstanceLoad {
+    /// What the policy (or a latency-aware router) may know of the engine now.
+    func currentLoad(now: Double) -> InstanceLoad {
         var load = InstanceLoad(
             nowSeconds: now, liveRequests: engine.liveCount, liveRemainingTokens: 0, livePendingPrefillTokens: 0,
             maxConcurrency: engine.maxRunningSequences, kvCapacityTokens: (engine.kv.totalBlocks - engine.kv.watermarkBlocks) * engine.kv.blockSizeTokens)
