@@ -188,7 +188,8 @@ public struct Simulation: Sendable {
         /// Routes a request among the warm replicas and hands it to the chosen one.
         func dispatch(_ request: Request, now: Double) throws(SluiceError) {
             let view = FleetSnapshot(
-                replicas: fleet, routable: elastic.routable, classes: classes, predictor: routerPredictor, nowSeconds: now)
+                replicas: fleet, routable: elastic.routable, classes: classes, predictor: routerPredictor, nowSeconds: now,
+                prefixHashes: request.prefixBlockHashes)
             let r = router.route(request.info, fleet: view)
             guard r >= 0 && r < view.replicaCount else {
                 throw .invalidValue(field: "router result", value: "\(r)", allowed: "0..<\(view.replicaCount)")
@@ -298,6 +299,14 @@ public struct Simulation: Sendable {
                                 allowed: "an autoscaler that provisions a replica when requests wait")
         }
         elastic.finishBilling(at: lastEventSeconds)
+        var cacheLookedUp = 0
+        var cacheHit = 0
+        for r in fleet {
+            if let c = r.prefixCache {
+                cacheLookedUp += c.lookedUpTokens
+                cacheHit += c.hitTokens
+            }
+        }
         truncated = fleet.reduce(0) { $0 + $1.truncatedOutputs }
         var result = SimulationResult(
             replicas: fleet.map { ReplicaReport(label: $0.deployment.label, scheduler: $0.scheduler.name, pricePerHourUSD: $0.deployment.pricePerHourUSD,
@@ -313,6 +322,8 @@ public struct Simulation: Sendable {
                 PredictionReport(predictor: $0.name, requests: $0.accuracy.count, meanAbsoluteErrorTokens: $0.accuracy.meanAbsoluteErrorTokens,
                                  rankCorrelation: $0.accuracy.rankCorrelation)
             })
+        if cacheLookedUp > 0 { result.prefixCacheHitRatio = Double(cacheHit) / Double(cacheLookedUp) }
+        result.coldStarts = elastic.coldStarts
         if let requestScheduler {
             result.requestScheduler = requestScheduler.lowercased()
             var errors = LatencyPredictionErrors()
@@ -355,7 +366,12 @@ private struct FleetSnapshot: FleetView {
     let classes: SLOClassTable
     let predictor: SharedPredictor?
     let nowSeconds: Double
+    let prefixHashes: [UInt64]
     var replicaCount: Int { routable.count }
+    func cachedPrefixTokens(replica: Int, request: RequestInfo) -> Int {
+        guard !prefixHashes.isEmpty, let cache = replicas[routable[replica]].prefixCache else { return 0 }
+        return cache.peekPrefixTokens(prefixHashes, promptTokens: request.promptTokens)
+    }
     func outstandingRequests(replica: Int) -> Int { replicas[routable[replica]].engine.liveCount }
     func outstandingTokens(replica: Int) -> Int { replicas[routable[replica]].outstandingTokens }
     func pricePerHourUSD(replica: Int) -> Double { replicas[routable[replica]].deployment.pricePerHourUSD }

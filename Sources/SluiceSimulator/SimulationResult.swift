@@ -55,6 +55,10 @@ public struct SimulationResult: Sendable {
     public var truncatedOutputs: Int
     /// Accuracy of the output-length predictor, when the schedulers used one.
     public var prediction: PredictionReport?
+    /// Share of prompt tokens of requests with `hash_ids` found in a prefix cache (`nil`: no such request).
+    public var prefixCacheHitRatio: Double?
+    /// Replicas started from cold during the run.
+    public var coldStarts = 0
     /// The request-level scheduler in front of the engines (`nil`: requests went straight in).
     public var requestScheduler: String?
     /// The latency predictor's error against measured latencies, when a request-level scheduler ran.

@@ -73,3 +73,36 @@ struct ElasticFleetTests {
         }
     }
 }
+
+/// Prefix caching in the engine and prefix-affinity routing.
+struct PrefixCachingSimulationTests {
+    /// Requests in 8 families sharing a 3,072-token prefix (6 blocks of 512), each with its own tail block.
+    static func requests() -> [Request] {
+        (0..<400).map { i in
+            let family = UInt64(i % 8)
+            let shared = (0..<6).map { family * 1000 + UInt64($0) }
+            return Request(id: i, arrivalSeconds: Double(i) * 0.05, promptTokens: 3584, outputTokens: 20, prefixBlockHashes: shared + [UInt64(1_000_000 + i)])
+        }
+    }
+
+    static func run(router: String, caching: Bool = true) throws -> SimulationResult {
+        let sim = Simulation(
+            replicas: Array(repeating: ReplicaSpec(deployment: Fixtures.deployment(), scheduler: "vllm"), count: 4), router: router,
+            sloClasses: SLOClassTable([]), seed: 1)
+        var source = ArrayRequestSource(requests())
+        var sink = CollectingOutcomeSink()
+        let result = try sim.run(&source, outcomes: &sink)
+        #expect(sink.outcomes.count == 400)
+        return result
+    }
+
+    @Test func affinityFindsMoreCachedPrefixesAndCutsTTFT() throws {
+        let rr = try Self.run(router: "round-robin")
+        let affinity = try Self.run(router: "prefix-affinity")
+        let rrHits = try #require(rr.prefixCacheHitRatio)
+        let affinityHits = try #require(affinity.prefixCacheHitRatio)
+        #expect(rrHits > 0.5, "families recur: even round-robin hits")
+        #expect(affinityHits >= rrHits)
+        #expect(affinity.metrics.overall.ttft.meanSeconds <= rr.metrics.overall.ttft.meanSeconds)
+    }
+}

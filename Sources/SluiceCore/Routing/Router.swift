@@ -18,6 +18,8 @@ public protocol FleetView {
     func predictedOutputTokens(_ request: RequestInfo) -> Double?
     /// The SLO targets of the request's class.
     func sloTargets(_ request: RequestInfo) -> SLOTargets
+    /// Prompt tokens of the request being routed that the replica has in its prefix cache.
+    func cachedPrefixTokens(replica: Int, request: RequestInfo) -> Int
 }
 
 extension FleetView {
@@ -31,6 +33,8 @@ extension FleetView {
     public func predictedOutputTokens(_ request: RequestInfo) -> Double? { nil }
     /// Default: no targets.
     public func sloTargets(_ request: RequestInfo) -> SLOTargets { SLOTargets() }
+    /// Default: nothing cached.
+    public func cachedPrefixTokens(replica: Int, request: RequestInfo) -> Int { 0 }
 }
 
 /// Picks the replica for each arriving request (once per request; no migration).

@@ -6,6 +6,7 @@ public enum RouterRegistry: Sendable {
         ("random", "a uniformly random replica (seeded)"),
         ("least-outstanding", "fewest queued + running requests"),
         ("least-work", "fewest outstanding tokens (prompt + generated of live requests)"),
+        ("prefix-affinity", "the replica maximising cached prompt tokens minus outstanding tokens (prefix-cache scorer + load scorer)"),
         ("cost-aware", "the cheapest replica whose predicted TTFT/TPOT/E2E meets the request's SLO with 20 % to spare, else the fastest"),
     ]
 
@@ -20,6 +21,7 @@ public enum RouterRegistry: Sendable {
         case "least-outstanding": return LeastOutstandingRouter()
         case "least-work": return LeastWorkRouter()
         case "cost-aware": return CostAwareRouter()
+        case "prefix-affinity": return PrefixAffinityRouter()
         default: throw .unknownName(kind: "router", name: name, valid: names)
         }
     }

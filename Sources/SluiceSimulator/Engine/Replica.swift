@@ -47,6 +47,10 @@ final class Replica {
     var decisionTimes: LatencyHistogram?
     /// Outputs truncated to the engine's limits so far.
     var truncatedOutputs = 0
+    /// Automatic prefix caching (`nil`: off); requests without `hash_ids` never hit it.
+    var prefixCache: PrefixCache? = PrefixCache()
+    /// Prompt block hashes of the request in each slot (empty arrays cost nothing).
+    private var prefixHashesBySlot: [[UInt64]] = []
 
     init(index: Int, deployment: Deployment, scheduler: any IterationScheduler, maxBatchedTokens: Int,
          stepModel: any StepTimeModel, tbtTargetsByClass: [Double?]) throws(SluiceError) {
@@ -91,8 +95,15 @@ final class Replica {
         let slot = Int(engine.enqueue(request, tbtTargetSeconds: tbtTargetsByClass[request.sloClass]))
         if slot == trueOutputTokens.count {
             trueOutputTokens.append(output)
+            prefixHashesBySlot.append(request.prefixBlockHashes)
         } else {
             trueOutputTokens[slot] = output
+            prefixHashesBySlot[slot] = request.prefixBlockHashes
+        }
+        if !request.prefixBlockHashes.isEmpty, prefixCache != nil {
+            // Cached prompt blocks count as computed: their prefill is skipped (their KV is still allocated on admission).
+            prefixCache!.evict(toCapacityTokens: engine.kv.freeBlocks * engine.kv.blockSizeTokens)
+            engine.sequences[slot].computedTokens = prefixCache!.cachedPrefixTokens(request.prefixBlockHashes, promptTokens: request.promptTokens)
         }
         outstandingTokens += request.promptTokens
         if let predictor {
@@ -188,6 +199,11 @@ final class Replica {
                 }
                 outstandingTokens -= engine.sequences[i].totalTokens
                 engine.release(slot)
+                if !prefixHashesBySlot[i].isEmpty, prefixCache != nil {
+                    prefixCache!.insert(
+                        prefixHashesBySlot[i], promptTokens: engine.sequences[i].promptTokens,
+                        capacityTokens: engine.kv.freeBlocks * engine.kv.blockSizeTokens)
+                }
             } else {
                 engine.running[kept] = slot
                 kept += 1

@@ -97,6 +97,10 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
     public var perClass: [String: ClassSummary]
     /// Output-length predictor accuracy (absent when no scheduler used one).
     public var prediction: PredictionReport?
+    /// Share of prompt tokens found in prefix caches (absent: no request had `hash_ids`).
+    public var prefixCacheHitRatio: Double?
+    /// Replicas started from cold (0 for a static fleet).
+    public var coldStarts: Int
     /// Request-level scheduler in front of the engines (absent: none).
     public var requestScheduler: String?
     /// Latency predictor error of the request-level scheduler (absent: none ran).
@@ -146,6 +150,8 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
         perClass = per
         prediction = r.prediction
         requestScheduler = r.requestScheduler
+        prefixCacheHitRatio = r.prefixCacheHitRatio
+        coldStarts = r.coldStarts
         latencyPrediction = r.latencyPrediction
     }
 

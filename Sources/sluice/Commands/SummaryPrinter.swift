@@ -21,6 +21,8 @@ enum SummaryPrinter {
             out += "predictor \(p.predictor): mean absolute error \(fixed(p.meanAbsoluteErrorTokens, 1)) tokens, "
             out += "rank correlation \(fixed(p.rankCorrelation, 3)) over \(p.requests) requests\n"
         }
+        if let h = s.prefixCacheHitRatio { out += "prefix cache: \(percent(h)) of prompt tokens hit\n" }
+        if s.coldStarts > 0 { out += "cold starts \(s.coldStarts)\n" }
         if let l = s.latencyPrediction {
             out += "latency predictor (\(s.requestScheduler ?? "")): TTFT error \(millis(l.ttftMeanAbsoluteErrorSeconds)) ms mean abs "
             out += "(bias \(millis(l.ttftMeanErrorSeconds))), E2E \(millis(l.e2eMeanAbsoluteErrorSeconds)) ms mean abs "
