@@ -134,7 +134,7 @@ public struct Simulation: Sendable {
             for r in fleet where r.predictor == nil { r.predictor = sharedPredictor }
         }
         let routerPredictor = router is CostAwareRouter ? sharedPredictor : nil
-        let elastic = try ElasticFleet(specs: replicas, autoscaler: autoscaler, options: autoscalerOptions, minReplicas: minReplicas)
+        let elastic = try ElasticFleet(specs: replicas, autoscaler: autoscaler, options: autoscalerOptions, minReplicas: minReplicas, seed: seed)
         var metrics = ServingMetrics(classCount: sloClasses.count)
         var events = Heap<IterationEnd>()
         var sequence: UInt64 = 0
@@ -152,6 +152,7 @@ public struct Simulation: Sendable {
                     ttftSeconds: o.ttftSeconds, maxGapSeconds: o.maxTBTSeconds, tpotSeconds: o.tpotSeconds, e2eSeconds: o.e2eSeconds)
             }
             metrics.recordOutcome(o)
+            if elastic.isElastic { elastic.recordCompletion(o) }
             do throws(SluiceError) { try outcomes.record(o) } catch { if sinkError == nil { sinkError = error } }
         }
         var stalled: SluiceError?
@@ -195,7 +196,7 @@ public struct Simulation: Sendable {
                 throw .invalidValue(field: "router result", value: "\(r)", allowed: "0..<\(view.replicaCount)")
             }
             let replica = fleet[elastic.routable[r]]
-            if elastic.isElastic { elastic.recordArrival(pool: elastic.poolOfReplica[replica.index], now: now) }
+            if elastic.isElastic { elastic.recordArrival(pool: elastic.poolOfReplica[replica.index], now: now, promptTokens: request.promptTokens) }
             if let reason = replica.rejection(for: request) {
                 var o = RequestOutcome(
                     requestID: request.id, replica: replica.index, sloClass: request.sloClass, status: .rejected,
@@ -242,7 +243,7 @@ public struct Simulation: Sendable {
                 if elastic.routable.isEmpty {
                     // No warm replica: the request waits for one; an idle fleet is woken at once (the activator).
                     elastic.pending.append(request)
-                    elastic.recordArrival(pool: elastic.pendingPool, now: now)
+                    elastic.recordArrival(pool: elastic.pendingPool, now: now, promptTokens: request.promptTokens)
                     if !elastic.isLoading {
                         runEpoch(pool: elastic.pendingPool, now: now, reschedule: false)
                         try flushPending(now: now)

@@ -20,8 +20,8 @@ public struct EngineState: Sendable {
     public var running: [Slot] = []
     /// The paged KV cache.
     public var kv: KVBlockPool
-    /// Cap on running sequences.
-    public let maxRunningSequences: Int
+    /// Cap on running sequences (an autoscaler may change it at run time; it applies to later admissions).
+    public var maxRunningSequences: Int
     /// Per-iteration token budget in force (the scheduler's default when the limits leave it open).
     public let maxBatchedTokens: Int
     /// Cap on output tokens per request (worst-case reservations use it).

@@ -8,14 +8,31 @@ public protocol Autoscaler: Sendable {
     var epochSeconds: Double { get }
     /// The replicas the pool should have provisioned.
     mutating func desiredReplicas(_ state: PoolState) -> Int
-    /// Told, for each request that ended, the epoch-time context it was admitted under and whether it met its SLO
-    /// (learning autoscalers attribute late outcomes to the decision in force at admission). Default: ignored.
-    mutating func observe(admittedAtEpoch epoch: Int, sloMet: Bool, costUSD: Double)
+    /// Told, for each request that ended, the epoch it arrived in (epoch k covers `[k, k+1) × epochSeconds`) and whether
+    /// it met its SLO: learning autoscalers attribute late outcomes to the decision in force at admission. Default: ignored.
+    mutating func observe(admittedAtEpoch epoch: Int, sloMet: Bool)
+    /// Engine settings the autoscaler wants on the pool's replicas now (`nil`: leave them).
+    var engineSettings: EngineSettings? { get }
+}
+
+/// Engine settings an autoscaler may change at run time.
+public struct EngineSettings: Sendable, Hashable {
+    /// Cap on running sequences (vLLM `max_num_seqs`), at most the deployment's.
+    public var maxRunningSequences: Int?
+    /// Prefix-cache eviction policy.
+    public var evictionPolicy: PrefixCache.EvictionPolicy?
+    /// Creates settings.
+    public init(maxRunningSequences: Int? = nil, evictionPolicy: PrefixCache.EvictionPolicy? = nil) {
+        self.maxRunningSequences = maxRunningSequences
+        self.evictionPolicy = evictionPolicy
+    }
 }
 
 extension Autoscaler {
     /// Default: nothing to learn.
-    public mutating func observe(admittedAtEpoch epoch: Int, sloMet: Bool, costUSD: Double) {}
+    public mutating func observe(admittedAtEpoch epoch: Int, sloMet: Bool) {}
+    /// Default: none.
+    public var engineSettings: EngineSettings? { nil }
 }
 
 /// A fixed number of replicas (the static configurations a sweep compares).

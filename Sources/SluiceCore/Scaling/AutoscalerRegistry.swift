@@ -1,11 +1,11 @@
 /// The autoscalers users pick by name (`--autoscaler NAME`, `--autoscaler-option KEY=VALUE`).
 public enum AutoscalerRegistry: Sendable {
     /// Registered names.
-    public static let names = ["fixed", "concurrency", "queue-slo"]
+    public static let names = ["fixed", "concurrency", "queue-slo", "bandit"]
 
     /// Makes one autoscaler for a pool that starts with `initialReplicas`.
     /// - Throws: ``SluiceError`` for an unknown name or a bad option.
-    public static func make(named name: String, options: SchedulerOptions, initialReplicas: Int) throws(SluiceError) -> any Autoscaler {
+    public static func make(named name: String, options: SchedulerOptions, initialReplicas: Int, seed: UInt64 = 0) throws(SluiceError) -> any Autoscaler {
         switch name.lowercased() {
         case "fixed":
             try options.validate(scheduler: "fixed", allowed: ["replicas"])
@@ -30,6 +30,18 @@ public enum AutoscalerRegistry: Sendable {
             p.keepAliveSeconds = try options.double("keep-alive", p.keepAliveSeconds, in: 0...1e6)
             p.epochSeconds = try options.double("epoch", p.epochSeconds, in: 0.001...1e6)
             return QueueSLOAutoscaler(parameters: p)
+        case "bandit":
+            try options.validate(scheduler: "bandit", allowed: ["learner", "cost-weight", "cost-budget", "epoch", "discount", "exploration", "horizon"])
+            var p = DeepServeAgent.Parameters()
+            let learner = try options.choice("learner", p.bandit.learner.rawValue, allowed: LinearBandit.Learner.allCases.map(\.rawValue))
+            p.bandit.learner = LinearBandit.Learner(rawValue: learner) ?? .linUCB
+            p.costWeight = try options.double("cost-weight", p.costWeight, in: 0...1e6)
+            if options.values["cost-budget"] != nil { p.costBudgetUSDPerHour = try options.double("cost-budget", 0, in: 1e-9...1e9) }
+            p.epochSeconds = try options.double("epoch", p.epochSeconds, in: 0.001...1e6)
+            p.bandit.discount = try options.double("discount", p.bandit.discount, in: 0.5...1)
+            p.bandit.explorationWidth = try options.double("exploration", p.bandit.explorationWidth, in: 0...1e3)
+            p.rewardHorizonEpochs = try options.int("horizon", p.rewardHorizonEpochs, in: 1...10_000)
+            return DeepServeAgent(parameters: p, seed: seed)
         default:
             throw .unknownName(kind: "autoscaler", name: name, valid: names)
         }

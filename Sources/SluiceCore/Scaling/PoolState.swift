@@ -32,6 +32,14 @@ public struct PoolState: Sendable, Hashable {
     public var coldStartSeconds: Double
     /// Price of one replica, USD per hour.
     public var pricePerHourUSD: Double
+    /// Tokens one replica's KV cache holds.
+    public var kvCapacityTokens = 0
+    /// Mean prompt length of recent arrivals, tokens.
+    public var meanPromptTokens = 0.0
+    /// Mean predicted output length of recent arrivals, tokens (0 without a predictor).
+    public var meanPredictedOutputTokens = 0.0
+    /// Share of prompt tokens found in the pool's prefix caches so far.
+    public var prefixHitRatio = 0.0
 
     /// Creates a snapshot.
     public init(

@@ -23,6 +23,8 @@ final class ElasticFleet {
         var completed = 0
         var met = 0
         var lastBusySeconds = 0.0
+        var meanPromptTokens = 0.0
+        var meanOutputTokens = 0.0
     }
 
     /// Weight of the newest inter-arrival time in the pool's arrival statistics.
@@ -43,7 +45,7 @@ final class ElasticFleet {
     /// Cold starts begun.
     private(set) var coldStarts = 0
 
-    init(specs: [ReplicaSpec], autoscaler: String?, options: SchedulerOptions, minReplicas: Int) throws(SluiceError) {
+    init(specs: [ReplicaSpec], autoscaler: String?, options: SchedulerOptions, minReplicas: Int, seed: UInt64 = 0) throws(SluiceError) {
         isElastic = autoscaler != nil
         state = specs.map { autoscaler == nil || $0.initiallyWarm ? .warm : .cold }
         billedSeconds = Array(repeating: 0, count: specs.count)
@@ -63,7 +65,7 @@ final class ElasticFleet {
         if let autoscaler {
             for p in pools.indices {
                 let warm = pools[p].replicas.filter { state[$0] == .warm }.count
-                pools[p].autoscaler = try AutoscalerRegistry.make(named: autoscaler, options: options, initialReplicas: warm)
+                pools[p].autoscaler = try AutoscalerRegistry.make(named: autoscaler, options: options, initialReplicas: warm, seed: seed &+ UInt64(p))
             }
         }
         refreshRoutable()
@@ -83,8 +85,9 @@ final class ElasticFleet {
     }
 
     /// Notes an arrival routed to (or waiting for) `replica`'s pool.
-    func recordArrival(pool p: Int, now: Double) {
+    func recordArrival(pool p: Int, now: Double, promptTokens: Int) {
         let a = Self.arrivalSmoothing
+        pools[p].meanPromptTokens += a * (Double(promptTokens) - pools[p].meanPromptTokens)
         if !pools[p].lastArrivalSeconds.isNaN {
             let gap = now - pools[p].lastArrivalSeconds
             pools[p].interArrivalMean += a * (gap - pools[p].interArrivalMean)
@@ -94,11 +97,17 @@ final class ElasticFleet {
         pools[p].lastArrivalSeconds = now
     }
 
-    /// Notes a finished request of `replica`.
-    func recordCompletion(replica: Int, met: Bool) {
-        let p = poolOfReplica[replica]
+    /// Notes a finished (or rejected) request of `replica`, and tells a learning autoscaler which epoch it belonged to.
+    func recordCompletion(_ o: RequestOutcome) {
+        guard o.replica >= 0 && o.replica < poolOfReplica.count else { return }
+        let p = poolOfReplica[o.replica]
         pools[p].completed += 1
-        if met { pools[p].met += 1 }
+        if o.sloMet { pools[p].met += 1 }
+        pools[p].meanOutputTokens += Self.arrivalSmoothing * (Double(o.outputTokens) - pools[p].meanOutputTokens)
+        if var a = pools[p].autoscaler {
+            a.observe(admittedAtEpoch: Int((o.arrivalSeconds / a.epochSeconds).rounded(.down)), sloMet: o.sloMet)
+            pools[p].autoscaler = a
+        }
     }
 
     /// The pool a request waiting for a replica is counted in: the first pool (single-pool fleets are the common case).
@@ -109,7 +118,12 @@ final class ElasticFleet {
         guard var autoscaler = pools[p].autoscaler else { return [] }
         let members = pools[p].replicas
         var warm = 0, loading = 0, draining = 0, inFlight = 0, kv = 0.0
+        var looked = 0, hit = 0
         for r in members {
+            if let c = replicas[r].prefixCache {
+                looked += c.lookedUpTokens
+                hit += c.hitTokens
+            }
             switch state[r] {
             case .warm:
                 warm += 1
@@ -134,7 +148,21 @@ final class ElasticFleet {
             recentSLOAttainment: pool.completed > 0 ? Double(pool.met) / Double(pool.completed) : nil,
             idleSeconds: inFlight > 0 ? 0 : now - pool.lastBusySeconds, coldStartSeconds: pool.coldStartSeconds,
             pricePerHourUSD: replicas[members[0]].deployment.pricePerHourUSD)
-        var desired = autoscaler.desiredReplicas(snapshot)
+        var snapshotMore = snapshot
+        let engine = replicas[members[0]].engine
+        snapshotMore.kvCapacityTokens = engine.kv.totalBlocks * engine.kv.blockSizeTokens
+        snapshotMore.meanPromptTokens = pool.meanPromptTokens
+        snapshotMore.meanPredictedOutputTokens = pool.meanOutputTokens
+        snapshotMore.prefixHitRatio = looked > 0 ? Double(hit) / Double(looked) : 0
+        var desired = autoscaler.desiredReplicas(snapshotMore)
+        if let settings = autoscaler.engineSettings {
+            for r in members {
+                if let cap = settings.maxRunningSequences {
+                    replicas[r].engine.maxRunningSequences = max(1, min(cap, replicas[r].deployment.limits.maxRunningSequences))
+                }
+                if let policy = settings.evictionPolicy { replicas[r].prefixCache?.policy = policy }
+            }
+        }
         pools[p].autoscaler = autoscaler
         pools[p].completed = 0
         pools[p].met = 0
