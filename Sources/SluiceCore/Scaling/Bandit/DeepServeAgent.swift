@@ -41,6 +41,11 @@ public struct DeepServeAgent: Autoscaler {
         public var maxBatchSizes = [32, 64, 128, 256]
         /// Prefix-cache eviction policies.
         public var evictionPolicies = PrefixCache.EvictionPolicy.allCases
+        /// The configuration tried first and preferred on ties (indices into the option lists): concurrency 32,
+        /// one standby, 60 s keep-alive, batch 256, LRU — Knative-like defaults.
+        public var defaultArms = [2, 1, 1, 3, 0]
+        /// SLO attainment below which the pool never shrinks (a safety filter on scaling down).
+        public var scaleDownFloorAttainment = 0.95
         /// The learner.
         public var bandit = LinearBandit.Parameters()
         /// The defaults.
@@ -128,7 +133,8 @@ public struct DeepServeAgent: Autoscaler {
         let allowedBatch = parameters.maxBatchSizes.map { Double($0) * kvPerSequence <= Double(state.kvCapacityTokens) || state.kvCapacityTokens == 0 }
         for k in bandits.indices {
             let mask: [Bool]? = k == 3 ? (allowedBatch.contains(true) ? allowedBatch : nil) : nil
-            arms[k] = bandits[k].choose(x, allowed: mask)
+            let preferred = k < parameters.defaultArms.count ? parameters.defaultArms[k] : nil
+            arms[k] = bandits[k].choose(x, allowed: mask, preferred: preferred)
         }
         records.append(EpochRecord(epoch: epoch, context: x, arms: arms))
         let a = currentArms
@@ -137,7 +143,12 @@ public struct DeepServeAgent: Autoscaler {
         // Keep-alive: the highest need of the last keep-alive seconds.
         needs.append((state.nowSeconds, need))
         needs.removeAll { $0.seconds < state.nowSeconds - a.keepAliveSeconds }
-        return needs.map(\.replicas).max() ?? need
+        var desired = needs.map(\.replicas).max() ?? need
+        // Safety filter: no shrinking while requests wait for a replica or SLOs are being missed.
+        if state.pendingRequests > 0 || (state.recentSLOAttainment ?? 1) < parameters.scaleDownFloorAttainment {
+            desired = max(desired, state.provisioned)
+        }
+        return desired
     }
 
     /// Attributes a finished request to the epoch it arrived in.

@@ -59,8 +59,9 @@ public struct LinearBandit: Sendable {
         rng = SplitMix64.stream(seed: seed, label: 0xBA4D17)
     }
 
-    /// The arm to play for context `x` among those `allowed` (all when `nil`).
-    public mutating func choose(_ x: [Double], allowed: [Bool]? = nil) -> Int {
+    /// The arm to play for context `x` among those `allowed` (all when `nil`); ties go to `preferred` (a sane default
+    /// configuration, tried first), else to the lowest index.
+    public mutating func choose(_ x: [Double], allowed: [Bool]? = nil, preferred: Int? = nil) -> Int {
         var best = 0
         var bestScore = -Double.infinity
         for arm in 0..<armCount where allowed?[arm] ?? true {
@@ -83,7 +84,7 @@ public struct LinearBandit: Sendable {
                 Self.backSubstituteTransposed(l, &z, dimension)
                 for i in 0..<dimension { score += (theta[i] + parameters.posteriorScale * z[i]) * x[i] }
             }
-            if score > bestScore {
+            if score > bestScore || (score == bestScore && arm == preferred) {
                 best = arm
                 bestScore = score
             }
