@@ -64,6 +64,8 @@ public struct Simulation: Sendable {
     public var autoscalerOptions = SchedulerOptions()
     /// Replicas each pool keeps provisioned whatever its autoscaler says.
     public var minReplicas = 0
+    /// Budgets by tenant (a request's tenant is its `tenant`, else its SLO class's name).
+    public var budgets: [String: TenantBudget] = [:]
 
     /// Creates a simulation.
     public init(replicas: [ReplicaSpec], router: String = "round-robin", sloClasses: SLOClassTable, seed: UInt64 = 0) {
@@ -152,8 +154,27 @@ public struct Simulation: Sendable {
                     ttftSeconds: o.ttftSeconds, maxGapSeconds: o.maxTBTSeconds, tpotSeconds: o.tpotSeconds, e2eSeconds: o.e2eSeconds)
             }
             metrics.recordOutcome(o)
+            if !reservations.isEmpty { settle(o) }
             if elastic.isElastic { elastic.recordCompletion(o) }
             do throws(SluiceError) { try outcomes.record(o) } catch { if sinkError == nil { sinkError = error } }
+        }
+        var ledger = BudgetLedger(budgets: budgets)
+        let pricing = fleet.map { TokenPricing(deployment: $0.deployment, stepModel: $0.stepModel) }
+        var reservations: [Int: (tenant: String, period: Int, usd: Double, tokens: Double, replica: Int)] = [:]
+        func settle(_ o: RequestOutcome) {
+            guard let r = reservations.removeValue(forKey: o.requestID) else { return }
+            let used = o.status == .completed ? pricing[r.replica].charge(promptTokens: o.promptTokens, outputTokens: o.outputTokens) : 0
+            let tokens = o.status == .completed ? Double(o.promptTokens + o.outputTokens) : 0
+            ledger.settle(tenant: r.tenant, period: r.period, reservedUSD: r.usd, reservedTokens: r.tokens, usd: used, tokens: tokens)
+        }
+        /// Reserves the request's worst case on `replica` for its tenant. - Returns: whether the budget allows it.
+        func reserve(_ request: Request, tenant: String, on replica: Replica, now: Double) -> Bool {
+            let output = max(1, min(replica.deployment.limits.maxOutputTokens, replica.maxSequenceTokens - request.promptTokens))
+            let usd = pricing[replica.index].charge(promptTokens: request.promptTokens, outputTokens: output)
+            let tokens = Double(request.promptTokens + output)
+            guard ledger.reserve(tenant: tenant, usd: usd, tokens: tokens, now: now) else { return false }
+            reservations[request.id] = (tenant, ledger.period(tenant: tenant, now: now), usd, tokens, replica.index)
+            return true
         }
         var stalled: SluiceError?
         func start(_ replica: Replica, at now: Double) {
@@ -195,7 +216,33 @@ public struct Simulation: Sendable {
             guard r >= 0 && r < view.replicaCount else {
                 throw .invalidValue(field: "router result", value: "\(r)", allowed: "0..<\(view.replicaCount)")
             }
-            let replica = fleet[elastic.routable[r]]
+            var replica = fleet[elastic.routable[r]]
+            let tenant = request.tenant ?? classes[request.sloClass].name
+            if let budget = budgets[tenant], replica.rejection(for: request) == nil {
+                var admitted = reserve(request, tenant: tenant, on: replica, now: now)
+                if !admitted && budget.overflow == .downgrade {
+                    // The cheapest warm replica (by its price per output token), least loaded among equals.
+                    let cheapest = elastic.routable.min { a, b in
+                        (pricing[a].usdPerOutputToken, fleet[a].engine.liveCount) < (pricing[b].usdPerOutputToken, fleet[b].engine.liveCount)
+                    }
+                    if let c = cheapest, c != replica.index, fleet[c].rejection(for: request) == nil {
+                        admitted = reserve(request, tenant: tenant, on: fleet[c], now: now)
+                        if admitted {
+                            replica = fleet[c]
+                            ledger.count(tenant: tenant, rejected: false)
+                        }
+                    }
+                }
+                if !admitted {
+                    ledger.count(tenant: tenant, rejected: true)
+                    var o = RequestOutcome(
+                        requestID: request.id, replica: replica.index, sloClass: request.sloClass, status: .rejected,
+                        arrivalSeconds: request.arrivalSeconds, promptTokens: request.promptTokens, outputTokens: 0)
+                    o.rejectReason = "tenant \(tenant) is over its budget"
+                    finish(o)
+                    return
+                }
+            }
             if elastic.isElastic { elastic.recordArrival(pool: elastic.poolOfReplica[replica.index], now: now, promptTokens: request.promptTokens) }
             if let reason = replica.rejection(for: request) {
                 var o = RequestOutcome(
@@ -324,6 +371,9 @@ public struct Simulation: Sendable {
                                  rankCorrelation: $0.accuracy.rankCorrelation)
             })
         if cacheLookedUp > 0 { result.prefixCacheHitRatio = Double(cacheHit) / Double(cacheLookedUp) }
+        result.tenants = ledger.accounts.filter { budgets[$0.key] != nil }.mapValues { a in
+            TenantReport(spentUSD: a.totalUSD, tokens: a.totalTokens, rejectedForBudget: a.rejected, downgraded: a.downgraded, peakBudgetShare: a.peakShare)
+        }
         result.coldStarts = elastic.coldStarts
         if let requestScheduler {
             result.requestScheduler = requestScheduler.lowercased()

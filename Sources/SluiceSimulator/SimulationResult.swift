@@ -59,6 +59,8 @@ public struct SimulationResult: Sendable {
     public var prefixCacheHitRatio: Double?
     /// Replicas started from cold during the run.
     public var coldStarts = 0
+    /// Tenants with budgets: what they spent and what the budget refused or downgraded.
+    public var tenants: [String: TenantReport] = [:]
     /// The request-level scheduler in front of the engines (`nil`: requests went straight in).
     public var requestScheduler: String?
     /// The latency predictor's error against measured latencies, when a request-level scheduler ran.
@@ -116,4 +118,18 @@ public struct LatencyPredictionReport: Sendable, Hashable, Codable {
     public var e2eMeanErrorSeconds: Double
     /// Mean absolute end-to-end error over the mean measured end-to-end latency.
     public var e2eRelativeError: Double
+}
+
+/// A tenant's spending over the run (``TenantBudget``).
+public struct TenantReport: Sendable, Hashable, Codable {
+    /// USD charged (settled to actual tokens).
+    public var spentUSD: Double
+    /// Tokens served.
+    public var tokens: Double
+    /// Requests refused because the budget was spent.
+    public var rejectedForBudget: Int
+    /// Requests served on the cheapest pool instead.
+    public var downgraded: Int
+    /// Highest share of a period's budget in use (reservations included); never above 1.
+    public var peakBudgetShare: Double
 }

@@ -101,6 +101,8 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
     public var prefixCacheHitRatio: Double?
     /// Replicas started from cold (0 for a static fleet).
     public var coldStarts: Int
+    /// Tenants with budgets (absent: none configured).
+    public var tenants: [String: TenantReport]?
     /// Request-level scheduler in front of the engines (absent: none).
     public var requestScheduler: String?
     /// Latency predictor error of the request-level scheduler (absent: none ran).
@@ -152,6 +154,7 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
         requestScheduler = r.requestScheduler
         prefixCacheHitRatio = r.prefixCacheHitRatio
         coldStarts = r.coldStarts
+        tenants = r.tenants.isEmpty ? nil : r.tenants
         latencyPrediction = r.latencyPrediction
     }
 

@@ -23,6 +23,10 @@ enum SummaryPrinter {
         }
         if let h = s.prefixCacheHitRatio { out += "prefix cache: \(percent(h)) of prompt tokens hit\n" }
         if s.coldStarts > 0 { out += "cold starts \(s.coldStarts)\n" }
+        for (name, t) in (s.tenants ?? [:]).sorted(by: { $0.key < $1.key }) {
+            out += "tenant \(name): $\(fixed(t.spentUSD, 4)) for \(Int(t.tokens)) tokens, peak \(percent(t.peakBudgetShare)) of a period's budget, "
+            out += "\(t.rejectedForBudget) refused, \(t.downgraded) downgraded\n"
+        }
         if let l = s.latencyPrediction {
             out += "latency predictor (\(s.requestScheduler ?? "")): TTFT error \(millis(l.ttftMeanAbsoluteErrorSeconds)) ms mean abs "
             out += "(bias \(millis(l.ttftMeanErrorSeconds))), E2E \(millis(l.e2eMeanAbsoluteErrorSeconds)) ms mean abs "

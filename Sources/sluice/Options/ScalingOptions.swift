@@ -30,6 +30,12 @@ struct ScalingOptions: ParsableArguments {
     @Option(help: "Engine start on a cold start besides loading weights, seconds.")
     var engineStart = ColdStartModel.defaultEngineStartSeconds
 
+    @Option(
+        help: ArgumentHelp(
+            "A tenant's budget, TENANT:usd=N,tokens=N,period=SECONDS,over=reject|downgrade; repeatable (tenant: the trace's, else the SLO class).",
+            valueName: "SPEC"))
+    var budget: [String] = []
+
     /// The cold-start model. - Throws: for an unknown tier or a negative start.
     func coldStart() throws -> ColdStartModel {
         guard let tier = StorageTier(rawValue: coldStartTier.lowercased()) else {
@@ -72,6 +78,13 @@ struct ScalingOptions: ParsableArguments {
 
     /// Applies the autoscaler settings to `simulation`.
     func configure(_ simulation: inout Simulation) throws {
+        for spec in budget {
+            let (tenant, b) = try TenantBudget.parse(spec)
+            guard simulation.budgets[tenant] == nil else {
+                throw SluiceError.invalidValue(field: "--budget", value: spec, allowed: "one budget per tenant ('\(tenant)' repeats)")
+            }
+            simulation.budgets[tenant] = b
+        }
         guard let autoscaler else { return }
         simulation.autoscaler = autoscaler
         simulation.autoscalerOptions = try SchedulerOptions(parsing: autoscalerOptions)
