@@ -23,6 +23,8 @@ public struct ReplicaSpec: Sendable {
     public var coldStart = ColdStartModel()
     /// Whether it is warm at time 0 (with an autoscaler; without one every replica is warm throughout).
     public var initiallyWarm = true
+    /// Spot capacity (`nil`: on-demand).
+    public var spot: SpotTerms?
 
     /// Creates a replica spec.
     public init(deployment: Deployment, scheduler: String, stepModel: (any StepTimeModel)? = nil, schedulerOptions: SchedulerOptions = SchedulerOptions()) {
@@ -159,7 +161,7 @@ public struct Simulation: Sendable {
             do throws(SluiceError) { try outcomes.record(o) } catch { if sinkError == nil { sinkError = error } }
         }
         var ledger = BudgetLedger(budgets: budgets)
-        let pricing = fleet.map { TokenPricing(deployment: $0.deployment, stepModel: $0.stepModel) }
+        let pricing = fleet.map { TokenPricing(deployment: $0.deployment, stepModel: $0.stepModel, pricePerHourUSD: $0.pricePerHourUSD) }
         var reservations: [Int: (tenant: String, period: Int, usd: Double, tokens: Double, replica: Int)] = [:]
         func settle(_ o: RequestOutcome) {
             guard let r = reservations.removeValue(forKey: o.requestID) else { return }
@@ -180,6 +182,7 @@ public struct Simulation: Sendable {
         func start(_ replica: Replica, at now: Double) {
             while true {
                 if let end = replica.startIteration(now: now) {
+                    replica.inFlightSequence = sequence
                     events.insert(IterationEnd(seconds: end, sequence: sequence, replica: Int32(replica.index)))
                     sequence &+= 1
                     return
@@ -273,6 +276,30 @@ public struct Simulation: Sendable {
         }
 
         var nextArrival = try source.next()
+        var spotRNG = SplitMix64.stream(seed: seed, label: 0x5B07)
+        func nextInterruption(after now: Double, replica: Int) {
+            guard let rate = replicas[replica].spot?.interruptionsPerHour, rate > 0 else { return }
+            schedule(.interruption, at: now - log(1 - spotRNG.nextUnit()) * 3600 / rate, index: replica)
+        }
+        /// A spot reclaim: the replica's requests are dispatched again (or fail if streaming) and a replacement loads.
+        func interrupt(_ index: Int, now: Double) throws(SluiceError) {
+            nextInterruption(after: now, replica: index)
+            guard elastic.state[index] != .cold else { return }
+            let (requeue, interrupted) = fleet[index].evacuate(now: now)
+            for o in interrupted { finish(o) }
+            if let warmAt = elastic.replace(replica: index, now: now) { schedule(.loadDone, at: warmAt, index: index) }
+            for request in requeue {
+                if let r = reservations.removeValue(forKey: request.id) {
+                    ledger.settle(tenant: r.tenant, period: r.period, reservedUSD: r.usd, reservedTokens: r.tokens, usd: 0, tokens: 0)
+                }
+                elastic.pending.append(request)
+            }
+            try flushPending(now: now)
+        }
+        for (i, spec) in replicas.enumerated() where spec.spot != nil {
+            fleet[i].pricePerHourUSD = spec.deployment.gpu.effectiveSpotPricePerHourUSD * Double(spec.deployment.tensorParallel)
+            nextInterruption(after: 0, replica: i)
+        }
         for p in elastic.pools.indices {
             if let a = elastic.pools[p].autoscaler { schedule(.epoch, at: a.epochSeconds, index: p) }
         }
@@ -307,6 +334,16 @@ public struct Simulation: Sendable {
                     eventCount += 1
                     continue
                 }
+                if event.kind == .interruption {
+                    // After the last request the run is over: a later reclaim changes nothing and bills nothing.
+                    let busy = fleet.contains { $0.engine.liveCount > 0 || !$0.requestQueue.isEmpty }
+                    if nextArrival != nil || busy || !elastic.pending.isEmpty {
+                        lastEventSeconds = event.seconds
+                        try interrupt(Int(event.replica), now: event.seconds)
+                    }
+                    eventCount += 1
+                    continue
+                }
                 if event.kind == .loadDone {
                     lastEventSeconds = event.seconds
                     if elastic.loadDone(replica: Int(event.replica), now: event.seconds) { try flushPending(now: event.seconds) }
@@ -325,6 +362,8 @@ public struct Simulation: Sendable {
                             start(replica, at: event.seconds)
                         }
                     }
+                } else if event.sequence != replica.inFlightSequence {
+                    // The iteration of a reclaimed spot instance: nothing to finish.
                 } else {
                     lastEventSeconds = event.seconds
                     replica.finishIteration(now: event.seconds, metrics: &metrics)
@@ -357,7 +396,7 @@ public struct Simulation: Sendable {
         }
         truncated = fleet.reduce(0) { $0 + $1.truncatedOutputs }
         var result = SimulationResult(
-            replicas: fleet.map { ReplicaReport(label: $0.deployment.label, scheduler: $0.scheduler.name, pricePerHourUSD: $0.deployment.pricePerHourUSD,
+            replicas: fleet.map { ReplicaReport(label: $0.deployment.label, scheduler: $0.scheduler.name, pricePerHourUSD: $0.pricePerHourUSD,
                                                 gpus: $0.deployment.tensorParallel, busySeconds: $0.busySeconds, iterations: $0.iterations,
                                                 kvBlocks: $0.engine.kv.totalBlocks, kvBlocksFreeAtEnd: $0.engine.kv.freeBlocks,
                                                 liveAtEnd: $0.engine.liveCount, preemptions: $0.engine.preemptionCount,
@@ -399,7 +438,7 @@ public struct Simulation: Sendable {
 /// A timed event (arrivals stream in beside the heap): the end of a replica's iteration, a scheduler's timed wake-up,
 /// a replica finishing its cold start, or a pool's autoscaling epoch (`replica` is then the pool's index).
 private struct IterationEnd: Comparable {
-    enum Kind: UInt8 { case iteration, wakeUp, loadDone, epoch }
+    enum Kind: UInt8 { case iteration, wakeUp, loadDone, epoch, interruption }
     var seconds: Double
     var sequence: UInt64
     var replica: Int32
@@ -425,7 +464,7 @@ private struct FleetSnapshot: FleetView {
     }
     func outstandingRequests(replica: Int) -> Int { replicas[routable[replica]].engine.liveCount }
     func outstandingTokens(replica: Int) -> Int { replicas[routable[replica]].outstandingTokens }
-    func pricePerHourUSD(replica: Int) -> Double { replicas[routable[replica]].deployment.pricePerHourUSD }
+    func pricePerHourUSD(replica: Int) -> Double { replicas[routable[replica]].pricePerHourUSD }
     func latencyPredictor(replica: Int) -> LatencyPredictor? { replicas[routable[replica]].latencyPredictor }
     func sloTargets(_ request: RequestInfo) -> SLOTargets { classes[request.sloClass].targets }
     func instanceLoad(replica: Int) -> InstanceLoad? {

@@ -106,3 +106,30 @@ struct PrefixCachingSimulationTests {
         #expect(affinity.metrics.overall.ttft.meanSeconds <= rr.metrics.overall.ttft.meanSeconds)
     }
 }
+
+/// Spot capacity: cheaper, and reclaimed at random without losing track of any request.
+struct SpotTests {
+    static func run(interruptions: Double?) throws -> (SimulationResult, [RequestOutcome]) {
+        let specs = (0..<2).map { _ -> ReplicaSpec in
+            var s = ReplicaSpec(deployment: Fixtures.deployment(), scheduler: "vllm")
+            if let interruptions { s.spot = SpotTerms(interruptionsPerHour: interruptions) }
+            return s
+        }
+        let sim = Simulation(replicas: specs, sloClasses: SLOClassTable([]), seed: 9)
+        var source = ArrayRequestSource(Fixtures.requests(count: 3000, rate: 10, seed: 5, maxPrompt: 1000, maxOutput: 200))
+        var sink = CollectingOutcomeSink()
+        return (try sim.run(&source, outcomes: &sink), sink.outcomes)
+    }
+
+    @Test func spotIsCheaperAndReclaimsLoseNoRequest() throws {
+        let (onDemand, _) = try Self.run(interruptions: nil)
+        let (spot, _) = try Self.run(interruptions: 0)
+        #expect(abs(spot.costUSD - onDemand.costUSD * GPUSpec.defaultSpotPriceRatio) < 1e-9)
+        let (reclaimed, outcomes) = try Self.run(interruptions: 40)  // about 3 reclaims per replica in 300 s
+        #expect(reclaimed.coldStarts > 0)
+        #expect(outcomes.count == 3000 && Set(outcomes.map(\.requestID)).count == 3000, "every request ends exactly once")
+        let broken = outcomes.filter { $0.status == .rejected }
+        #expect(broken.allSatisfy { $0.rejectReason?.contains("spot instance reclaimed") == true && $0.outputTokens > 0 })
+        #expect(reclaimed.replicas.allSatisfy { $0.liveAtEnd == 0 && $0.kvBlocksFreeAtEnd == $0.kvBlocks })
+    }
+}

@@ -74,15 +74,15 @@ public struct TokenPricing: Sendable, Hashable {
     /// Context assumed for pricing decode, tokens.
     public static let pricingContextTokens = 1024
 
-    /// The pricing of `deployment` under `stepModel`.
-    public init(deployment: Deployment, stepModel: any StepTimeModel) {
+    /// The pricing of `deployment` under `stepModel`, at `pricePerHourUSD` (default: its on-demand price).
+    public init(deployment: Deployment, stepModel: any StepTimeModel, pricePerHourUSD: Double? = nil) {
         var prefill = BatchShape()
         prefill.addPrefill(newTokens: Self.pricingChunkTokens, contextTokens: 0)
         let batch = max(1, deployment.limits.maxRunningSequences)
         var decode = BatchShape()
         decode.decodeSequences = batch
         decode.decodeContextTokens = batch * Self.pricingContextTokens
-        let perSecond = deployment.pricePerHourUSD / 3600
+        let perSecond = (pricePerHourUSD ?? deployment.pricePerHourUSD) / 3600
         usdPerPromptToken = perSecond * stepModel.stepSeconds(prefill) / Double(Self.pricingChunkTokens)
         usdPerOutputToken = perSecond * stepModel.stepSeconds(decode) / Double(batch)
     }

@@ -16,13 +16,17 @@ public struct GPUEntry: Sendable, Codable, Hashable {
     public var pricePerHourUSD: Double
     /// Where the price comes from (provider, instance type, date).
     public var priceSource: String?
+    /// Spot price per GPU-hour, USD (optional).
+    public var spotPricePerHourUSD: Double?
 
     /// The spec in SI units.
     public var spec: GPUSpec {
-        GPUSpec(
+        var s = GPUSpec(
             name: name, peakFlopsPerSecond: peakDenseTflops * 1e12, memoryBandwidthBytesPerSecond: hbmTBps * 1e12,
             memoryBytes: memoryGiB * 1_073_741_824, linkBandwidthBytesPerSecond: linkGBps * 1e9,
             pricePerHourUSD: pricePerHourUSD)
+        s.spotPricePerHourUSD = spotPricePerHourUSD
+        return s
     }
 
     func validate(file: String) throws(SluiceError) {
@@ -34,6 +38,9 @@ public struct GPUEntry: Sendable, Codable, Hashable {
         }
         if !(pricePerHourUSD >= 0) || !pricePerHourUSD.isFinite {
             throw .malformed(file: file, line: nil, field: "gpus[\(name)].pricePerHourUSD", reason: "must be >= 0, got \(pricePerHourUSD)")
+        }
+        if let spot = spotPricePerHourUSD, !(spot >= 0) || !spot.isFinite {
+            throw .malformed(file: file, line: nil, field: "gpus[\(name)].spotPricePerHourUSD", reason: "must be >= 0, got \(spot)")
         }
     }
 }

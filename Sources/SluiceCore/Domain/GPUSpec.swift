@@ -15,6 +15,16 @@ public struct GPUSpec: Sendable, Hashable, Codable {
     public var linkBandwidthBytesPerSecond: Double
     /// On-demand list price of one GPU for one hour, US dollars.
     public var pricePerHourUSD: Double
+    /// Spot (preemptible) price of one GPU-hour, US dollars (`nil`: on-demand × ``defaultSpotPriceRatio``).
+    public var spotPricePerHourUSD: Double?
+
+    /// The spot price assumed when a catalog gives none: spot capacity typically sells 60–70 % below on-demand (AWS
+    /// EC2 Spot documentation: "up to 90 %"), so 35 % of on-demand. An assumption: set `spotPricePerHourUSD` from your
+    /// provider.
+    public static let defaultSpotPriceRatio = 0.35
+
+    /// The spot price in force.
+    public var effectiveSpotPricePerHourUSD: Double { spotPricePerHourUSD ?? pricePerHourUSD * Self.defaultSpotPriceRatio }
 
     /// Creates a GPU spec.
     public init(

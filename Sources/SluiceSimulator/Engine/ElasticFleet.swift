@@ -147,7 +147,7 @@ final class ElasticFleet {
             kvUtilization: warm > 0 ? kv / Double(warm) : 0,
             recentSLOAttainment: pool.completed > 0 ? Double(pool.met) / Double(pool.completed) : nil,
             idleSeconds: inFlight > 0 ? 0 : now - pool.lastBusySeconds, coldStartSeconds: pool.coldStartSeconds,
-            pricePerHourUSD: replicas[members[0]].deployment.pricePerHourUSD)
+            pricePerHourUSD: replicas[members[0]].pricePerHourUSD)
         var snapshotMore = snapshot
         let engine = replicas[members[0]].engine
         snapshotMore.kvCapacityTokens = engine.kv.totalBlocks * engine.kv.blockSizeTokens
@@ -195,6 +195,15 @@ final class ElasticFleet {
             }
         }
         return started
+    }
+
+    /// A reclaimed spot replica: its bill stops, and a replacement starts loading. - Returns: when it will be warm.
+    func replace(replica: Int, now: Double) -> Double? {
+        transition(replica, to: .cold, now: now)
+        transition(replica, to: .loading, now: now)
+        coldStarts += 1
+        warmAt[replica] = now + pools[poolOfReplica[replica]].coldStartSeconds
+        return warmAt[replica]
     }
 
     /// A loading replica finished loading (ignored if it was cancelled meanwhile).

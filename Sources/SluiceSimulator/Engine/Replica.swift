@@ -14,9 +14,15 @@ final class Replica {
     let stepModel: any StepTimeModel
     var plan = BatchPlan()
     /// True output length of the request in each slot (the engine needs it to stop; policies never see it).
-    private var trueOutputTokens: [Int] = []
+    var trueOutputTokens: [Int] = []
     /// An iteration is in flight.
-    private(set) var isBusy = false
+    var isBusy = false
+    /// Sequence number of the iteration-end event in flight (events with another number are stale).
+    var inFlightSequence: UInt64 = .max
+    /// Price of the replica, USD per hour (on-demand, or spot).
+    var pricePerHourUSD: Double
+    /// Tenant of the request in each slot.
+    var tenantBySlot: [String?] = []
     /// The time the scheduler asked to decide again while holding requests (`nil`: none pending).
     var wakeAtSeconds: Double?
     private(set) var iterationStartSeconds = 0.0
@@ -26,7 +32,7 @@ final class Replica {
     private(set) var largestBatchTokens = 0
     private(set) var largestBatchSequences = 0
     /// Σ prompt + generated tokens of live requests (the `least-work` router's load).
-    private(set) var outstandingTokens = 0
+    var outstandingTokens = 0
     /// Longest request (prompt + output) this replica can ever hold: the model length, at most the KV capacity.
     let maxSequenceTokens: Int
 
@@ -50,7 +56,7 @@ final class Replica {
     /// Automatic prefix caching (`nil`: off); requests without `hash_ids` never hit it.
     var prefixCache: PrefixCache? = PrefixCache()
     /// Prompt block hashes of the request in each slot (empty arrays cost nothing).
-    private var prefixHashesBySlot: [[UInt64]] = []
+    var prefixHashesBySlot: [[UInt64]] = []
 
     init(index: Int, deployment: Deployment, scheduler: any IterationScheduler, maxBatchedTokens: Int,
          stepModel: any StepTimeModel, tbtTargetsByClass: [Double?]) throws(SluiceError) {
@@ -59,6 +65,7 @@ final class Replica {
         self.deployment = deployment
         self.scheduler = scheduler
         self.stepModel = stepModel
+        pricePerHourUSD = deployment.pricePerHourUSD
         latencyPredictor = LatencyPredictor(stepModel: stepModel)
         let limits = deployment.limits
         let blocks = try deployment.kvBlockCapacity()
@@ -96,9 +103,11 @@ final class Replica {
         if slot == trueOutputTokens.count {
             trueOutputTokens.append(output)
             prefixHashesBySlot.append(request.prefixBlockHashes)
+            tenantBySlot.append(request.tenant)
         } else {
             trueOutputTokens[slot] = output
             prefixHashesBySlot[slot] = request.prefixBlockHashes
+            tenantBySlot[slot] = request.tenant
         }
         if !request.prefixBlockHashes.isEmpty, prefixCache != nil {
             // Cached prompt blocks count as computed: their prefill is skipped (their KV is still allocated on admission).
@@ -223,7 +232,7 @@ final class Replica {
         return o
     }
 
-    private func outcome(slot: EngineState.Slot, now: Double) -> RequestOutcome {
+    func outcome(slot: EngineState.Slot, now: Double) -> RequestOutcome {
         let s = engine.sequences[Int(slot)]
         var o = RequestOutcome(
             requestID: s.requestID, replica: index, sloClass: s.sloClass, status: .completed,

@@ -30,6 +30,12 @@ struct ScalingOptions: ParsableArguments {
     @Option(help: "Engine start on a cold start besides loading weights, seconds.")
     var engineStart = ColdStartModel.defaultEngineStartSeconds
 
+    @Flag(help: "Rent every replica as spot capacity: the GPU's spot price (catalog spotPricePerHourUSD, else 35% of on-demand).")
+    var spot = false
+
+    @Option(help: "With --spot: provider reclaims per replica-hour (Poisson); a reclaimed replica's requests are re-dispatched.")
+    var spotInterruptionsPerHour = 0.0
+
     @Option(
         help: ArgumentHelp(
             "A tenant's budget, TENANT:usd=N,tokens=N,period=SECONDS,over=reject|downgrade; repeatable (tenant: the trace's, else the SLO class).",
@@ -49,6 +55,14 @@ struct ScalingOptions: ParsableArguments {
 
     /// `specs` (the warm replicas) made elastic: each pool grows to `--max-replicas` with cold replicas.
     func elastic(_ specs: [ReplicaSpec]) throws -> [ReplicaSpec] {
+        guard spotInterruptionsPerHour >= 0, spotInterruptionsPerHour.isFinite else {
+            throw SluiceError.invalidValue(field: "--spot-interruptions-per-hour", value: "\(spotInterruptionsPerHour)", allowed: "a rate >= 0")
+        }
+        let specs = specs.map { s -> ReplicaSpec in
+            var s = s
+            if spot { s.spot = SpotTerms(interruptionsPerHour: spotInterruptionsPerHour) }
+            return s
+        }
         guard autoscaler != nil else { return specs }
         let model = try coldStart()
         guard minReplicas >= 0 else { throw SluiceError.invalidValue(field: "--min-replicas", value: "\(minReplicas)", allowed: "an integer >= 0") }
