@@ -68,6 +68,10 @@ public struct Simulation: Sendable {
     public var minReplicas = 0
     /// Budgets by tenant (a request's tenant is its `tenant`, else its SLO class's name).
     public var budgets: [String: TenantBudget] = [:]
+    /// Physical GPUs by type name: replicas are then placed in GPU memory regions (several may share a GPU, and
+    /// fragmentation can refuse a cold start), each GPU is billed while it hosts a replica, and replicas sharing a GPU
+    /// slow each other down. `nil`: every replica has its GPUs to itself.
+    public var gpuInventory: [String: Int]?
 
     /// Creates a simulation.
     public init(replicas: [ReplicaSpec], router: String = "round-robin", sloClasses: SLOClassTable, seed: UInt64 = 0) {
@@ -138,7 +142,19 @@ public struct Simulation: Sendable {
             for r in fleet where r.predictor == nil { r.predictor = sharedPredictor }
         }
         let routerPredictor = router is CostAwareRouter ? sharedPredictor : nil
-        let elastic = try ElasticFleet(specs: replicas, autoscaler: autoscaler, options: autoscalerOptions, minReplicas: minReplicas, seed: seed)
+        var inventory: GPUInventory?
+        if let gpuInventory {
+            var counts: [(spec: GPUSpec, count: Int)] = []
+            for (name, count) in gpuInventory.sorted(by: { $0.key < $1.key }) {
+                guard let spec = replicas.first(where: { $0.deployment.gpu.name == name })?.deployment.gpu, count >= 0 else {
+                    throw .invalidValue(field: "gpu inventory", value: "\(name)=\(count)", allowed: "a GPU type the fleet's replicas use, with a count >= 0")
+                }
+                counts.append((spec, count))
+            }
+            inventory = GPUInventory(counts)
+        }
+        let elastic = try ElasticFleet(
+            specs: replicas, autoscaler: autoscaler, options: autoscalerOptions, minReplicas: minReplicas, seed: seed, inventory: inventory)
         var metrics = ServingMetrics(classCount: sloClasses.count)
         var events = Heap<IterationEnd>()
         var sequence: UInt64 = 0
@@ -181,7 +197,12 @@ public struct Simulation: Sendable {
         var stalled: SluiceError?
         func start(_ replica: Replica, at now: Double) {
             while true {
-                if let end = replica.startIteration(now: now) {
+                if var end = replica.startIteration(now: now) {
+                    if elastic.inventory != nil {
+                        // Replicas sharing a GPU time-slice it: a busy co-tenant stretches this iteration.
+                        let busy = elastic.coTenants(of: replica.index).reduce(0) { $0 + (fleet[$1].isBusy ? 1 : 0) }
+                        if busy > 0 { end = now + (end - now) * Double(1 + busy) }
+                    }
                     replica.inFlightSequence = sequence
                     events.insert(IterationEnd(seconds: end, sequence: sequence, replica: Int32(replica.index)))
                     sequence &+= 1
@@ -213,19 +234,19 @@ public struct Simulation: Sendable {
         /// Routes a request among the warm replicas and hands it to the chosen one.
         func dispatch(_ request: Request, now: Double) throws(SluiceError) {
             let view = FleetSnapshot(
-                replicas: fleet, routable: elastic.routable, classes: classes, predictor: routerPredictor, nowSeconds: now,
+                replicas: fleet, routable: elastic.candidates(for: request), classes: classes, predictor: routerPredictor, nowSeconds: now,
                 prefixHashes: request.prefixBlockHashes)
             let r = router.route(request.info, fleet: view)
             guard r >= 0 && r < view.replicaCount else {
                 throw .invalidValue(field: "router result", value: "\(r)", allowed: "0..<\(view.replicaCount)")
             }
-            var replica = fleet[elastic.routable[r]]
+            var replica = fleet[view.routable[r]]
             let tenant = request.tenant ?? classes[request.sloClass].name
             if let budget = budgets[tenant], replica.rejection(for: request) == nil {
                 var admitted = reserve(request, tenant: tenant, on: replica, now: now)
                 if !admitted && budget.overflow == .downgrade {
                     // The cheapest warm replica (by its price per output token), least loaded among equals.
-                    let cheapest = elastic.routable.min { a, b in
+                    let cheapest = view.routable.min { a, b in
                         (pricing[a].usdPerOutputToken, fleet[a].engine.liveCount) < (pricing[b].usdPerOutputToken, fleet[b].engine.liveCount)
                     }
                     if let c = cheapest, c != replica.index, fleet[c].rejection(for: request) == nil {
@@ -261,7 +282,12 @@ public struct Simulation: Sendable {
         }
         /// Sends waiting requests to warm replicas, in arrival order.
         func flushPending(now: Double) throws(SluiceError) {
-            while !elastic.routable.isEmpty, let request = elastic.pending.popFirst() { try dispatch(request, now: now) }
+            guard !elastic.pending.isEmpty, !elastic.routable.isEmpty else { return }
+            var waiting = Deque<Request>()
+            while let request = elastic.pending.popFirst() {
+                if elastic.candidates(for: request).isEmpty { waiting.append(request) } else { try dispatch(request, now: now) }
+            }
+            elastic.pending = waiting
         }
         /// Runs a pool's autoscaler; starts loads; keeps the epochs going while there is anything to do.
         func runEpoch(pool: Int, now: Double, reschedule: Bool) {
@@ -300,6 +326,7 @@ public struct Simulation: Sendable {
             fleet[i].pricePerHourUSD = spec.deployment.gpu.effectiveSpotPricePerHourUSD * Double(spec.deployment.tensorParallel)
             nextInterruption(after: 0, replica: i)
         }
+        elastic.replicaPrices = fleet.map(\.pricePerHourUSD)
         for p in elastic.pools.indices {
             if let a = elastic.pools[p].autoscaler { schedule(.epoch, at: a.epochSeconds, index: p) }
         }
@@ -314,12 +341,19 @@ public struct Simulation: Sendable {
                 lastEventSeconds = now
                 arrived += 1
                 metrics.recordArrival(sloClass: request.sloClass)
-                if elastic.routable.isEmpty {
-                    // No warm replica: the request waits for one; an idle fleet is woken at once (the activator).
+                if let model = request.model, !elastic.serves(model) {
+                    var o = RequestOutcome(
+                        requestID: request.id, replica: -1, sloClass: request.sloClass, status: .rejected,
+                        arrivalSeconds: request.arrivalSeconds, promptTokens: request.promptTokens, outputTokens: 0)
+                    o.rejectReason = "no replica serves model \(model)"
+                    finish(o)
+                } else if elastic.candidates(for: request).isEmpty {
+                    // No warm replica: the request waits for one; an idle pool is woken at once (the activator).
                     elastic.pending.append(request)
-                    elastic.recordArrival(pool: elastic.pendingPool, now: now, promptTokens: request.promptTokens)
-                    if !elastic.isLoading {
-                        runEpoch(pool: elastic.pendingPool, now: now, reschedule: false)
+                    let pool = elastic.pendingPool(for: request)
+                    elastic.recordArrival(pool: pool, now: now, promptTokens: request.promptTokens)
+                    if !elastic.isLoading(pool: pool) {
+                        runEpoch(pool: pool, now: now, reschedule: false)
                         try flushPending(now: now)
                     }
                 } else {
@@ -414,6 +448,10 @@ public struct Simulation: Sendable {
             TenantReport(spentUSD: a.totalUSD, tokens: a.totalTokens, rejectedForBudget: a.rejected, downgraded: a.downgraded, peakBudgetShare: a.peakShare)
         }
         result.coldStarts = elastic.coldStarts
+        result.inventoryCostUSD = elastic.inventoryCostUSD
+        result.inventoryGPUHours = elastic.inventoryGPUHours
+        result.placementFailures = elastic.placementFailures
+        result.fragmentationFailures = elastic.fragmentationFailures
         if let requestScheduler {
             result.requestScheduler = requestScheduler.lowercased()
             var errors = LatencyPredictionErrors()

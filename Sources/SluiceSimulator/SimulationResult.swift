@@ -59,6 +59,14 @@ public struct SimulationResult: Sendable {
     public var prefixCacheHitRatio: Double?
     /// Replicas started from cold during the run.
     public var coldStarts = 0
+    /// With a GPU inventory: the GPUs' bill (each billed while it hosts a replica), USD.
+    public var inventoryCostUSD: Double?
+    /// With a GPU inventory: GPU-hours billed.
+    public var inventoryGPUHours: Double?
+    /// Cold starts refused for want of a GPU region (with an inventory), and those refused by fragmentation alone.
+    public var placementFailures = 0
+    /// See ``placementFailures``.
+    public var fragmentationFailures = 0
     /// Tenants with budgets: what they spent and what the budget refused or downgraded.
     public var tenants: [String: TenantReport] = [:]
     /// The request-level scheduler in front of the engines (`nil`: requests went straight in).
@@ -71,9 +79,9 @@ public struct SimulationResult: Sendable {
     /// Iterations over all replicas.
     public var iterations: Int { replicas.reduce(0) { $0 + $1.iterations } }
     /// GPU-hours paid for.
-    public var gpuHours: Double { replicas.reduce(0) { $0 + Double($1.gpus) * $1.billedSeconds } / 3600 }
+    public var gpuHours: Double { inventoryGPUHours ?? replicas.reduce(0) { $0 + Double($1.gpus) * $1.billedSeconds } / 3600 }
     /// Cost of the fleet over the span, USD.
-    public var costUSD: Double { replicas.reduce(0) { $0 + $1.pricePerHourUSD * $1.billedSeconds } / 3600 }
+    public var costUSD: Double { inventoryCostUSD ?? replicas.reduce(0) { $0 + $1.pricePerHourUSD * $1.billedSeconds } / 3600 }
     /// Share of replica-time with an iteration in flight.
     public var gpuBusyFraction: Double {
         let total = replicas.reduce(0) { $0 + $1.billedSeconds }

@@ -171,4 +171,28 @@ struct ReproduceCLITests {
         let bad = try CLIRunner.run(["simulate", "--requests", "10", "--request-scheduler", "lifo"])
         #expect(bad.status == 2 && bad.stderr.contains("sa-slo"))
     }
+
+    @Test func reproduceDeepServeRunsAndWritesTheHeadlineKeys() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let json = dir.appendingPathComponent("deepserve.json").path
+        let r = try CLIRunner.run([
+            "reproduce", "deepserve", "--azure-requests", "400", "--sharegpt-requests", "300", "--max-replicas", "2", "--json", json,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("bandit vs best-static") && r.stdout.contains("cost lower bound"))
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        for key in ["p99Latency", "gpuUtilization", "costPerRequestUSD", "sloAttainment", "costLowerBoundUSD", "scenarios"] {
+            #expect(object[key] != nil, "has \(key)")
+        }
+        let attainment = object["sloAttainment"] as! [String: Double]
+        #expect(Set(attainment.keys) == ["best-static", "concurrency", "queue-slo", "bandit"])
+        let elastic = try CLIRunner.run([
+            "simulate", "--requests", "300", "--autoscaler", "concurrency", "--max-replicas", "3", "--spot", "--budget", "default:usd=1,period=60",
+        ])
+        #expect(elastic.status == 0 && elastic.stdout.contains("tenant default"), "\(elastic.stderr)")
+        let bad = try CLIRunner.run(["simulate", "--requests", "10", "--autoscaler", "hpa"])
+        #expect(bad.status == 2 && bad.stderr.contains("bandit"))
+        let badBudget = try CLIRunner.run(["simulate", "--requests", "10", "--budget", "x:usd=-1"])
+        #expect(badBudget.status == 2)
+    }
 }

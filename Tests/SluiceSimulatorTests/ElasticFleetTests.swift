@@ -133,3 +133,57 @@ struct SpotTests {
         #expect(reclaimed.replicas.allSatisfy { $0.liveAtEnd == 0 && $0.kvBlocksFreeAtEnd == $0.kvBlocks })
     }
 }
+
+/// GPU memory placement: several models on shared GPUs, fragmentation, per-GPU billing.
+struct GPUPlacementTests {
+    static func gpu() -> GPUSpec { Fixtures.h100 }
+
+    @Test func fragmentationRefusesAReplicaThatFitsOnlyInTotal() {
+        var inventory = GPUInventory([(Self.gpu(), 1)])
+        let gib = 1_073_741_824.0
+        let a = try! inventory.place(type: "h100-sxm", gpus: 1, bytes: 24 * gib).get()
+        _ = try! inventory.place(type: "h100-sxm", gpus: 1, bytes: 32 * gib).get()
+        let c = try! inventory.place(type: "h100-sxm", gpus: 1, bytes: 24 * gib).get()
+        inventory.release(a)
+        inventory.release(c)
+        // 48 GiB free in two 24 GiB holes: 40 GiB fits in total but in no region.
+        if case .failure(let e) = inventory.place(type: "h100-sxm", gpus: 1, bytes: 40 * gib) {
+            #expect(e.shortfall == .fragmentation)
+        } else {
+            Issue.record("placed across a hole")
+        }
+        #expect(abs(inventory.fragmentation(type: "h100-sxm") - 0.5) < 1e-9)
+        if case .failure(let e) = inventory.place(type: "h100-sxm", gpus: 1, bytes: 60 * gib) { #expect(e.shortfall == .memory) }
+        #expect((try? inventory.place(type: "h100-sxm", gpus: 1, bytes: 20 * gib).get()) != nil)
+    }
+
+    @Test func twoModelsShareGPUsAndAreRoutedToTheirOwnReplicas() throws {
+        var small = EngineLimits()
+        small.gpuMemoryUtilization = 0.45
+        let a = Deployment(model: Fixtures.llama8B, gpu: Fixtures.h100, limits: small)
+        var other = Fixtures.llama8B
+        other.name = "other-8b"
+        let b = Deployment(model: other, gpu: Fixtures.h100, limits: small)
+        let specs = [a, a, b, b].map { ReplicaSpec(deployment: $0, scheduler: "vllm") }
+        var sim = Simulation(replicas: specs, sloClasses: SLOClassTable([]), seed: 1)
+        sim.gpuInventory = ["h100-sxm": 2]
+        let requests = (0..<400).map { i in
+            Request(id: i, arrivalSeconds: Double(i) * 0.02, promptTokens: 300, outputTokens: 50, model: i % 2 == 0 ? "llama-3.1-8b" : "other-8b")
+        } + [Request(id: 400, arrivalSeconds: 9, promptTokens: 10, outputTokens: 5, model: "unknown-70b")]
+        var source = ArrayRequestSource(requests)
+        var sink = CollectingOutcomeSink()
+        let result = try sim.run(&source, outcomes: &sink)
+        #expect(sink.outcomes.count == 401)
+        for o in sink.outcomes where o.requestID < 400 {
+            #expect(o.status == .completed)
+            #expect((o.replica < 2) == (o.requestID % 2 == 0), "request \(o.requestID) on replica \(o.replica)")
+        }
+        #expect(sink.outcomes.first { $0.requestID == 400 }?.rejectReason?.contains("no replica serves model unknown-70b") == true)
+        // Four replicas on two GPUs: the bill is two GPUs for the run.
+        #expect(abs(result.costUSD - 2 * Fixtures.h100.pricePerHourUSD * result.simulatedSeconds / 3600) < 1e-9)
+        var tooMany = sim
+        tooMany.gpuInventory = ["h100-sxm": 1]
+        var again = ArrayRequestSource(requests)
+        #expect(throws: SluiceError.self) { _ = try tooMany.run(&again, outcomes: &sink) }
+    }
+}

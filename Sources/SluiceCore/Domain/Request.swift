@@ -22,12 +22,15 @@ public struct Request: Sendable, Hashable {
     public var priority: Int
     /// Hashes of the prompt's prefix blocks (equal hashes mean a shared prefix); empty when unknown.
     public var prefixBlockHashes: [UInt64]
+    /// The model the request asks for (catalog name); `nil`: any replica serves it.
+    public var model: String?
 
     /// Creates a request.
     public init(
         id: Int, arrivalSeconds: Double, promptTokens: Int, outputTokens: Int, tenant: String? = nil,
-        sloClass: Int = 0, priority: Int = 0, prefixBlockHashes: [UInt64] = []
+        sloClass: Int = 0, priority: Int = 0, prefixBlockHashes: [UInt64] = [], model: String? = nil
     ) {
+        self.model = model
         self.id = id
         self.arrivalSeconds = arrivalSeconds
         self.promptTokens = promptTokens

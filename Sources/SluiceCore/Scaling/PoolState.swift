@@ -40,6 +40,10 @@ public struct PoolState: Sendable, Hashable {
     public var meanPredictedOutputTokens = 0.0
     /// Share of prompt tokens found in the pool's prefix caches so far.
     public var prefixHitRatio = 0.0
+    /// Free-memory fragmentation of the pool's GPU type (1 − largest free region / free memory; 0 without an inventory).
+    public var fragmentation = 0.0
+    /// Cold starts refused because no GPU region was large enough (since the run began).
+    public var placementFailures = 0
 
     /// Creates a snapshot.
     public init(

@@ -38,6 +38,21 @@ final class ElasticFleet {
     private(set) var poolOfReplica: [Int]
     /// Replicas that take requests now, ascending.
     private(set) var routable: [Int] = []
+    /// The same, by the model they serve.
+    private(set) var routableByModel: [String: [Int]] = [:]
+    private let modelOfReplica: [String]
+    // GPU placement (only with an inventory): each provisioned replica's regions, and per-GPU billing.
+    private(set) var inventory: GPUInventory?
+    private var placements: [GPUInventory.Placement?]
+    private let footprintBytes: [Double]
+    private let gpuType: [String]
+    private let gpuCount: [Int]
+    private var gpuPrice: [Double] = []
+    private var gpuBilledSince: [Double] = []
+    private(set) var gpuBilledSeconds: [Double] = []
+    /// Cold starts refused for want of a GPU region, and how many of those were fragmentation.
+    private(set) var placementFailures = 0
+    private(set) var fragmentationFailures = 0
     /// Requests waiting for a warm replica.
     var pending = Deque<Request>()
     /// Whether an autoscaler runs.
@@ -45,8 +60,22 @@ final class ElasticFleet {
     /// Cold starts begun.
     private(set) var coldStarts = 0
 
-    init(specs: [ReplicaSpec], autoscaler: String?, options: SchedulerOptions, minReplicas: Int, seed: UInt64 = 0) throws(SluiceError) {
-        isElastic = autoscaler != nil
+    init(
+        specs: [ReplicaSpec], autoscaler: String?, options: SchedulerOptions, minReplicas: Int, seed: UInt64 = 0, inventory: GPUInventory? = nil
+    ) throws(SluiceError) {
+        isElastic = autoscaler != nil || inventory != nil
+        modelOfReplica = specs.map(\.deployment.model.name)
+        self.inventory = inventory
+        placements = Array(repeating: nil, count: specs.count)
+        footprintBytes = specs.map { $0.deployment.limits.gpuMemoryUtilization * $0.deployment.gpu.memoryBytes }
+        gpuType = specs.map(\.deployment.gpu.name)
+        gpuCount = specs.map(\.deployment.tensorParallel)
+        onDemandPrice = specs.map(\.deployment.pricePerHourUSD)
+        if let inventory {
+            gpuPrice = Array(repeating: 0, count: inventory.count)
+            gpuBilledSince = gpuPrice
+            gpuBilledSeconds = gpuPrice
+        }
         state = specs.map { autoscaler == nil || $0.initiallyWarm ? .warm : .cold }
         billedSeconds = Array(repeating: 0, count: specs.count)
         billedSince = Array(repeating: 0, count: specs.count)
@@ -68,21 +97,99 @@ final class ElasticFleet {
                 pools[p].autoscaler = try AutoscalerRegistry.make(named: autoscaler, options: options, initialReplicas: warm, seed: seed &+ UInt64(p))
             }
         }
+        if self.inventory != nil {
+            for r in state.indices where state[r] != .cold {
+                guard place(r, now: 0, price: specs[r].deployment.pricePerHourUSD) else {
+                    throw .invalidValue(
+                        field: "gpu inventory", value: "replica \(r) (\(specs[r].deployment.label)) at start",
+                        allowed: "enough \(gpuType[r]) GPUs with a free region of \(Int(footprintBytes[r] / 1_073_741_824)) GiB for every warm replica")
+                }
+            }
+        }
         refreshRoutable()
+    }
+
+    /// Places replica `r` on the inventory (always true without one).
+    private func place(_ r: Int, now: Double, price: Double) -> Bool {
+        guard var inv = inventory else { return true }
+        switch inv.place(type: gpuType[r], gpus: gpuCount[r], bytes: footprintBytes[r]) {
+        case .success(let p):
+            for g in p.gpus where !wasOccupied(g) {
+                gpuBilledSince[g] = now
+                gpuPrice[g] = price / Double(gpuCount[r])
+            }
+            placements[r] = p
+            inventory = inv
+            return true
+        case .failure(let e):
+            placementFailures += 1
+            if e.shortfall == .fragmentation { fragmentationFailures += 1 }
+            return false
+        }
+    }
+
+    private func wasOccupied(_ g: Int) -> Bool {
+        placements.contains { $0?.gpus.contains(g) == true }
+    }
+
+    /// Frees replica `r`'s regions; GPUs left empty stop billing.
+    private func unplace(_ r: Int, now: Double) {
+        guard var inv = inventory, let p = placements[r] else { return }
+        placements[r] = nil
+        inv.release(p)
+        inventory = inv
+        for g in p.gpus where !wasOccupied(g) { gpuBilledSeconds[g] += now - gpuBilledSince[g] }
+    }
+
+    /// The replicas sharing a GPU with `r` (itself excluded).
+    func coTenants(of r: Int) -> [Int] {
+        guard let p = placements[r] else { return [] }
+        return placements.indices.filter { $0 != r && placements[$0]?.gpus.contains { p.gpus.contains($0) } == true }
     }
 
     private func refreshRoutable() {
         routable.removeAll(keepingCapacity: true)
-        for (i, s) in state.enumerated() where s == .warm { routable.append(i) }
+        for key in routableByModel.keys { routableByModel[key]?.removeAll(keepingCapacity: true) }
+        for (i, s) in state.enumerated() where s == .warm {
+            routable.append(i)
+            routableByModel[modelOfReplica[i], default: []].append(i)
+        }
     }
 
-    private func transition(_ replica: Int, to new: InstanceState, now: Double) {
+    /// Whether some replica (in any state) serves `model`.
+    func serves(_ model: String) -> Bool { modelOfReplica.contains(model) }
+
+    /// Warm replicas that can serve `request`.
+    func candidates(for request: Request) -> [Int] {
+        guard let model = request.model else { return routable }
+        return routableByModel[model] ?? []
+    }
+
+    /// The pool that wakes for a request waiting for a replica: the first pool serving its model.
+    func pendingPool(for request: Request) -> Int {
+        guard let model = request.model else { return 0 }
+        return pools.firstIndex { modelOfReplica[$0.replicas[0]] == model } ?? 0
+    }
+
+    @discardableResult
+    private func transition(_ replica: Int, to new: InstanceState, now: Double) -> Bool {
         let old = state[replica]
+        if old == .cold && new != .cold && !place(replica, now: now, price: gpuPriceHint(replica)) { return false }
+        if old != .cold && new == .cold { unplace(replica, now: now) }
         if old == .cold && new != .cold { billedSince[replica] = now }
         if old != .cold && new == .cold { billedSeconds[replica] += now - billedSince[replica] }
         state[replica] = new
         if old == .warm || new == .warm { refreshRoutable() }
+        return true
     }
+
+    /// The per-replica price a newly placed replica bills its GPUs at (set by the host for spot replicas).
+    var replicaPrices: [Double] = []
+    private func gpuPriceHint(_ r: Int) -> Double { r < replicaPrices.count ? replicaPrices[r] : onDemandPrice[r] }
+    private var onDemandPrice: [Double] = []
+
+    /// Whether a replica of pool `p` is loading.
+    func isLoading(pool p: Int) -> Bool { pools[p].replicas.contains { state[$0] == .loading } }
 
     /// Notes an arrival routed to (or waiting for) `replica`'s pool.
     func recordArrival(pool p: Int, now: Double, promptTokens: Int) {
@@ -110,8 +217,6 @@ final class ElasticFleet {
         }
     }
 
-    /// The pool a request waiting for a replica is counted in: the first pool (single-pool fleets are the common case).
-    var pendingPool: Int { 0 }
 
     /// Runs pool `p`'s autoscaler at `now`. - Returns: replicas that started loading, with their warm times.
     func epoch(pool p: Int, now: Double, replicas: [Replica]) -> [(replica: Int, warmAt: Double)] {
@@ -134,7 +239,7 @@ final class ElasticFleet {
             }
             inFlight += replicas[r].engine.liveCount + replicas[r].requestQueue.count
         }
-        let pendingHere = p == pendingPool ? pending.count : 0
+        let pendingHere = pending.reduce(0) { $0 + (pendingPool(for: $1) == p ? 1 : 0) }
         inFlight += pendingHere
         if inFlight > 0 { pools[p].lastBusySeconds = now }
         let mean = pools[p].interArrivalMean
@@ -154,6 +259,8 @@ final class ElasticFleet {
         snapshotMore.meanPromptTokens = pool.meanPromptTokens
         snapshotMore.meanPredictedOutputTokens = pool.meanOutputTokens
         snapshotMore.prefixHitRatio = looked > 0 ? Double(hit) / Double(looked) : 0
+        snapshotMore.fragmentation = inventory?.fragmentation(type: gpuType[members[0]]) ?? 0
+        snapshotMore.placementFailures = placementFailures
         var desired = autoscaler.desiredReplicas(snapshotMore)
         if let settings = autoscaler.engineSettings {
             for r in members {
@@ -176,7 +283,7 @@ final class ElasticFleet {
                 provisioned += 1
             }
             for r in members where provisioned < desired && state[r] == .cold {
-                transition(r, to: .loading, now: now)
+                guard transition(r, to: .loading, now: now) else { continue }  // no GPU region: try the next
                 coldStarts += 1
                 warmAt[r] = now + pool.coldStartSeconds
                 started.append((r, warmAt[r]))
@@ -200,7 +307,7 @@ final class ElasticFleet {
     /// A reclaimed spot replica: its bill stops, and a replacement starts loading. - Returns: when it will be warm.
     func replace(replica: Int, now: Double) -> Double? {
         transition(replica, to: .cold, now: now)
-        transition(replica, to: .loading, now: now)
+        guard transition(replica, to: .loading, now: now) else { return nil }
         coldStarts += 1
         warmAt[replica] = now + pools[poolOfReplica[replica]].coldStartSeconds
         return warmAt[replica]
@@ -232,5 +339,18 @@ final class ElasticFleet {
             billedSeconds[r] += end - billedSince[r]
             billedSince[r] = end
         }
+        for g in gpuBilledSeconds.indices where wasOccupied(g) {
+            gpuBilledSeconds[g] += end - gpuBilledSince[g]
+            gpuBilledSince[g] = end
+        }
     }
+
+    /// What the GPUs cost with an inventory (each billed while it hosts a replica), USD; `nil` without one.
+    var inventoryCostUSD: Double? {
+        guard inventory != nil else { return nil }
+        return zip(gpuBilledSeconds, gpuPrice).reduce(0) { $0 + $1.0 * $1.1 } / 3600
+    }
+
+    /// GPU-hours billed with an inventory.
+    var inventoryGPUHours: Double? { inventory == nil ? nil : gpuBilledSeconds.reduce(0, +) / 3600 }
 }

@@ -16,7 +16,8 @@ extension Replica {
             if s.generatedTokens == 0 {
                 requeue.append(Request(
                     id: s.requestID, arrivalSeconds: s.arrivalSeconds, promptTokens: s.promptTokens, outputTokens: trueOutputTokens[i],
-                    tenant: tenantBySlot[i], sloClass: s.sloClass, priority: s.priority, prefixBlockHashes: prefixHashesBySlot[i]))
+                    tenant: tenantBySlot[i], sloClass: s.sloClass, priority: s.priority, prefixBlockHashes: prefixHashesBySlot[i],
+                    model: deployment.model.name))
             } else {
                 var o = outcome(slot: slot, now: now)
                 o.status = .rejected

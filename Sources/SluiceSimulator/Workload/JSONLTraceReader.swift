@@ -19,6 +19,7 @@ public struct JSONLTraceReader: TraceReader {
         var tenant: String?
         var slo_class: String?
         var priority: Int?
+        var model: String?
     }
 
     /// Milliseconds per second (Mooncake timestamps are in ms).
@@ -63,7 +64,7 @@ public struct JSONLTraceReader: TraceReader {
             return TraceRecord(
                 line: lineNumber, arrivalSeconds: arrival, promptTokens: atLeastOneToken(row.input_length),
                 outputTokens: atLeastOneToken(row.output_length), tenant: row.tenant, sloClassName: row.slo_class,
-                priority: row.priority, prefixBlockHashes: row.hash_ids ?? [])
+                priority: row.priority, prefixBlockHashes: row.hash_ids ?? [], model: row.model)
         }
     }
 

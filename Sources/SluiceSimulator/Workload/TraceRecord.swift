@@ -21,12 +21,15 @@ public struct TraceRecord: Sendable, Hashable {
     public var priority: Int?
     /// Prefix block hashes (Mooncake `hash_ids`), empty when absent.
     public var prefixBlockHashes: [UInt64]
+    /// The model asked for (JSONL `model`), when the trace says.
+    public var model: String?
 
     /// Creates a record.
     public init(
         line: Int, arrivalSeconds: Double?, promptTokens: Int, outputTokens: Int, tenant: String? = nil,
-        sloClassName: String? = nil, priority: Int? = nil, prefixBlockHashes: [UInt64] = []
+        sloClassName: String? = nil, priority: Int? = nil, prefixBlockHashes: [UInt64] = [], model: String? = nil
     ) {
+        self.model = model
         self.line = line
         self.arrivalSeconds = arrivalSeconds
         self.promptTokens = promptTokens

@@ -117,7 +117,7 @@ public struct Workload: RequestSource {
         defer { nextID += 1 }
         return Request(
             id: nextID, arrivalSeconds: arrival, promptTokens: row.promptTokens, outputTokens: row.outputTokens,
-            tenant: row.tenant, sloClass: sloClass, priority: row.priority ?? 0, prefixBlockHashes: row.prefixBlockHashes)
+            tenant: row.tenant, sloClass: sloClass, priority: row.priority ?? 0, prefixBlockHashes: row.prefixBlockHashes, model: row.model)
     }
 }
 

@@ -30,6 +30,12 @@ struct ScalingOptions: ParsableArguments {
     @Option(help: "Engine start on a cold start besides loading weights, seconds.")
     var engineStart = ColdStartModel.defaultEngineStartSeconds
 
+    @Option(
+        help: ArgumentHelp(
+            "Physical GPUs, TYPE=COUNT[,TYPE=COUNT]: replicas are placed in GPU memory regions (--gpu-memory-utilization is each one's share), may share GPUs, and GPUs are billed while occupied.",
+            valueName: "SPEC"))
+    var gpuInventory: String?
+
     @Flag(help: "Rent every replica as spot capacity: the GPU's spot price (catalog spotPricePerHourUSD, else 35% of on-demand).")
     var spot = false
 
@@ -92,6 +98,17 @@ struct ScalingOptions: ParsableArguments {
 
     /// Applies the autoscaler settings to `simulation`.
     func configure(_ simulation: inout Simulation) throws {
+        if let gpuInventory {
+            var counts: [String: Int] = [:]
+            for part in gpuInventory.split(separator: ",") {
+                let kv = part.split(separator: "=").map(String.init)
+                guard kv.count == 2, let n = Int(kv[1]), n >= 0, counts[kv[0]] == nil else {
+                    throw SluiceError.invalidValue(field: "--gpu-inventory", value: String(part), allowed: "TYPE=COUNT, each type once, e.g. a100-80g=4")
+                }
+                counts[kv[0]] = n
+            }
+            simulation.gpuInventory = counts
+        }
         for spec in budget {
             let (tenant, b) = try TenantBudget.parse(spec)
             guard simulation.budgets[tenant] == nil else {

@@ -10,7 +10,7 @@ import Darwin
 /// ALGORITHMS.md §3.3).
 ///
 /// Every epoch it reads a normalised context (load, burstiness, queueing, KV use, warm/loading replicas, recent SLO
-/// attainment, prefix-cache hit ratio, prompt and predicted output lengths) and picks one option per knob — the
+/// attainment, prefix-cache hit ratio, prompt and predicted output lengths, GPU memory fragmentation) and picks one option per knob — the
 /// concurrency target per replica, warm standby replicas, keep-alive, the engine's max batch size and the prefix-cache
 /// eviction policy — with one ``LinearBandit`` per knob (factored, so learning does not wait on a 288-arm product).
 /// Provisioned replicas = ⌈in-flight requests / concurrency target⌉ + standby, held for the keep-alive before scaling
@@ -62,7 +62,7 @@ public struct DeepServeAgent: Autoscaler {
     }
 
     /// Context features.
-    public static let dimension = 12
+    public static let dimension = 13
 
     /// The parameters.
     public let parameters: Parameters
@@ -117,6 +117,7 @@ public struct DeepServeAgent: Autoscaler {
             1, unit(s.arrivalRatePerSecond / rateScale), unit(s.arrivalCV / 3), unit(Double(s.inFlightRequests) / (replicas * 64)),
             s.pendingRequests > 0 ? 1 : 0, unit(s.kvUtilization), unit(Double(s.warm) / replicas), unit(Double(s.loading) / replicas),
             s.recentSLOAttainment ?? 1, unit(s.prefixHitRatio), unit(s.meanPromptTokens / 4096), unit(s.meanPredictedOutputTokens / 1024),
+            unit(s.fragmentation),
         ]
     }
 
