@@ -15,7 +15,7 @@ struct Sluice: ParsableCommand {
             Exit codes: 0 ok, 1 runtime failure (unreadable or malformed input, a write that failed), \
             2 usage (bad flag, unknown name, a model that does not fit its GPU).
             """,
-        subcommands: [Simulate.self, Compare.self, Capacity.self, Calibrate.self, CatalogCommand.self, Bench.self, Reproduce.self],
+        subcommands: [Simulate.self, Compare.self, Capacity.self, Calibrate.self, CatalogCommand.self, Bench.self, Reproduce.self, Serve.self],
         defaultSubcommand: nil
     )
 }
@@ -28,10 +28,14 @@ enum ExitStatus {
 
 @main
 enum Main {
-    static func main() {
+    static func main() async {
         do {
             var command = try Sluice.parseAsRoot()
-            try command.run()
+            if var server = command as? any AsyncParsableCommand {
+                try await server.run()
+            } else {
+                try command.run()
+            }
         } catch let error as SluiceError {
             writeToStandardError("error: \(error.description)\n")
             exit(error.isUsageError ? ExitStatus.usage : ExitStatus.runtimeFailure)

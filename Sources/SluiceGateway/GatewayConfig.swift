@@ -1,0 +1,158 @@
+public import SluiceCore
+import Foundation
+import Yams
+
+/// `sluice serve --config sluice.yaml`: where the gateway listens, its upstream engines and its policies.
+///
+/// ```yaml
+/// listen: { host: 127.0.0.1, port: 8080 }
+/// router: least-outstanding        # any router of `sluice simulate --help`
+/// maxBodyBytes: 1048576
+/// upstreams:
+///   - name: gpu-a
+///     url: http://127.0.0.1:8001   # an OpenAI-compatible engine (vLLM, SGLang, llama.cpp server)
+///     model: llama-3.1-8b          # the model name clients ask for
+///     pricePerHourUSD: 2.99
+///     maxConcurrency: 64
+/// ```
+public struct GatewayConfig: Sendable, Decodable {
+    /// Listening address.
+    public struct Listen: Sendable, Decodable {
+        /// Host.
+        public var host: String = "127.0.0.1"
+        /// Port (0: any free port).
+        public var port: Int = 8080
+
+        enum CodingKeys: String, CodingKey { case host, port }
+
+        /// Decodes, with defaults.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            host = try c.decodeIfPresent(String.self, forKey: .host) ?? "127.0.0.1"
+            port = try c.decodeIfPresent(Int.self, forKey: .port) ?? 8080
+        }
+
+        /// Creates a listening address.
+        public init(host: String = "127.0.0.1", port: Int = 8080) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// One upstream engine.
+    public struct Upstream: Sendable, Decodable, Hashable {
+        /// Name (in `x-sluice-upstream` and metrics).
+        public var name: String
+        /// Base URL of its OpenAI-compatible API (`http://host:port`).
+        public var url: String
+        /// The model name clients ask for.
+        public var model: String
+        /// Price of the engine's GPUs, USD per hour.
+        public var pricePerHourUSD: Double = 0
+        /// Requests it may hold at once.
+        public var maxConcurrency: Int = 64
+
+        enum CodingKeys: String, CodingKey { case name, url, model, pricePerHourUSD, maxConcurrency }
+
+        /// Decodes, with defaults for price and concurrency.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            url = try c.decode(String.self, forKey: .url)
+            model = try c.decode(String.self, forKey: .model)
+            pricePerHourUSD = try c.decodeIfPresent(Double.self, forKey: .pricePerHourUSD) ?? 0
+            maxConcurrency = try c.decodeIfPresent(Int.self, forKey: .maxConcurrency) ?? 64
+        }
+
+        /// Creates an upstream.
+        public init(name: String, url: String, model: String, pricePerHourUSD: Double = 0, maxConcurrency: Int = 64) {
+            self.name = name
+            self.url = url
+            self.model = model
+            self.pricePerHourUSD = pricePerHourUSD
+            self.maxConcurrency = maxConcurrency
+        }
+    }
+
+    /// Listening address.
+    public var listen = Listen()
+    /// Router name (``RouterRegistry``).
+    public var router = "least-outstanding"
+    /// Largest request body accepted, bytes.
+    public var maxBodyBytes = 1 << 20
+    /// Seconds an upstream may take to answer.
+    public var upstreamTimeoutSeconds: Double = 600
+    /// The upstreams.
+    public var upstreams: [Upstream]
+
+    enum CodingKeys: String, CodingKey { case listen, router, maxBodyBytes, upstreamTimeoutSeconds, upstreams }
+
+    /// Creates a configuration.
+    public init(listen: Listen = Listen(), router: String = "least-outstanding", upstreams: [Upstream]) {
+        self.listen = listen
+        self.router = router
+        self.upstreams = upstreams
+    }
+
+    /// Decodes, with defaults for what is missing.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        listen = try c.decodeIfPresent(Listen.self, forKey: .listen) ?? Listen()
+        router = try c.decodeIfPresent(String.self, forKey: .router) ?? "least-outstanding"
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? (1 << 20)
+        upstreamTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .upstreamTimeoutSeconds) ?? 600
+        upstreams = try c.decode([Upstream].self, forKey: .upstreams)
+    }
+
+    /// Reads and checks `path`. - Throws: ``SluiceError`` naming the file and the field.
+    public static func load(path: String) throws(SluiceError) -> GatewayConfig {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw .io(path: path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let config: GatewayConfig
+        do { config = try YAMLDecoder().decode(GatewayConfig.self, from: text) } catch let DecodingError.keyNotFound(key, context) {
+            throw .malformed(file: path, line: nil, field: fieldPath(context.codingPath + [key]), reason: "is missing")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw .malformed(file: path, line: nil, field: fieldPath(context.codingPath), reason: context.debugDescription)
+        } catch {
+            throw .malformed(file: path, line: nil, field: nil, reason: "not a valid configuration: \(error)")
+        }
+        try config.validate(file: path)
+        return config
+    }
+
+    /// Checks values. - Throws: ``SluiceError`` naming the field.
+    public func validate(file: String) throws(SluiceError) {
+        guard !upstreams.isEmpty else { throw .malformed(file: file, line: nil, field: "upstreams", reason: "needs at least one upstream") }
+        guard (0...65_535).contains(listen.port) else {
+            throw .malformed(file: file, line: nil, field: "listen.port", reason: "must be 0...65535, got \(listen.port)")
+        }
+        guard maxBodyBytes > 0 else { throw .malformed(file: file, line: nil, field: "maxBodyBytes", reason: "must be positive") }
+        _ = try RouterRegistry.make(named: router, seed: 0)
+        var names = Set<String>()
+        for (i, u) in upstreams.enumerated() {
+            guard names.insert(u.name).inserted else {
+                throw .malformed(file: file, line: nil, field: "upstreams[\(i)].name", reason: "'\(u.name)' appears twice")
+            }
+            guard let url = URL(string: u.url), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw .malformed(file: file, line: nil, field: "upstreams[\(i)].url", reason: "'\(u.url)' is not an http(s) URL")
+            }
+            guard u.maxConcurrency > 0 else {
+                throw .malformed(file: file, line: nil, field: "upstreams[\(i)].maxConcurrency", reason: "must be positive")
+            }
+            guard u.pricePerHourUSD >= 0 else {
+                throw .malformed(file: file, line: nil, field: "upstreams[\(i)].pricePerHourUSD", reason: "must be >= 0")
+            }
+        }
+    }
+}
+
+/// `upstreams[0].url` from a decoding path.
+private func fieldPath(_ path: [any CodingKey]) -> String {
+    var out = ""
+    for key in path {
+        if let i = key.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + key.stringValue }
+    }
+    return out
+}

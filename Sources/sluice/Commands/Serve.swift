@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+import SluiceGateway
+
+/// `sluice serve`: the OpenAI-compatible gateway.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the OpenAI-compatible gateway in front of real engines (POST /v1/chat/completions, /v1/completions).",
+        discussion: """
+            The configuration (YAML) names the listening address, the router (any of 'sluice simulate --help') and the \
+            upstream engines: name, url, model, pricePerHourUSD, maxConcurrency. See the README for the schema.
+            """)
+
+    @Option(help: ArgumentHelp("Gateway configuration file (YAML).", valueName: "FILE"))
+    var config: String
+
+    @Option(help: "Override the configured port (0: any free port; the port in use is printed).")
+    var port: Int?
+
+    func run() async throws {
+        var configuration = try GatewayConfig.load(path: config)
+        if let port {
+            guard (0...65_535).contains(port) else { throw SluiceError.invalidValue(field: "--port", value: "\(port)", allowed: "0...65535") }
+            configuration.listen.port = port
+        }
+        let gateway = try Gateway(config: configuration)
+        let host = configuration.listen.host
+        let summary = "\(configuration.upstreams.count) upstreams, router \(configuration.router)"
+        try await gateway.run { port in
+            FileHandle.standardOutput.write(Data("sluice gateway listening on http://\(host):\(port) (\(summary))\n".utf8))
+        }
+    }
+}

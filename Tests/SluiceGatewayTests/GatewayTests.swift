@@ -1,0 +1,152 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import NIOCore
+import NIOHTTP1
+import SluiceCore
+import SluiceGateway
+import Testing
+
+/// The gateway end to end over HTTP, against fake OpenAI-compatible upstreams served by Hummingbird.
+struct GatewayTests {
+    /// Runs `body` with the gateway and its upstreams listening; hands it the gateway's base URL.
+    static func withGateway(upstreams specs: [(name: String, failing: Bool)], router: String = "round-robin",
+                            _ body: @escaping @Sendable (String) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var ports: [Int] = []
+            for spec in specs {
+                let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+                let app = upstreamApp(name: spec.name, failing: spec.failing) { port in continuation.yield(port) }
+                group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+                for await p in stream { ports.append(p); break }
+            }
+            let config = GatewayConfig(
+                listen: .init(host: "127.0.0.1", port: 0), router: router,
+                upstreams: zip(specs, ports).map { spec, port in
+                    .init(name: spec.name, url: "http://127.0.0.1:\(port)", model: "tiny", pricePerHourUSD: 1, maxConcurrency: 8)
+                })
+            let gateway = try Gateway(config: config)
+            let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+            let app = gateway.application { continuation.yield($0) }
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            var gatewayPort = 0
+            for await p in stream { gatewayPort = p; break }
+            try await body("http://127.0.0.1:\(gatewayPort)")
+            group.cancelAll()
+        }
+    }
+
+    /// A fake engine: answers chat completions (JSON, or SSE in three chunks) naming itself; `failing` answers 500.
+    static func upstreamApp(name: String, failing: Bool, onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
+        let router = Router()
+        router.post("/v1/chat/completions") { request, _ -> Response in
+            if failing { return Response(status: .internalServerError) }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] ?? [:]
+            if object["stream"] as? Bool == true {
+                return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
+                    for token in ["he", "llo", "[DONE]"] {
+                        let line = token == "[DONE]" ? "data: [DONE]\n\n" : "data: {\"choices\":[{\"delta\":{\"content\":\"\(token)\"}}],\"by\":\"\(name)\"}\n\n"
+                        try await writer.write(ByteBuffer(string: line))
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    try await writer.finish(nil)
+                })
+            }
+            let answer = "{\"object\":\"chat.completion\",\"by\":\"\(name)\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"hello\"}}]}"
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: answer)))
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { onRunning($0.localAddress?.port ?? 0) })
+    }
+
+    static func post(_ url: String, _ json: String, headers: [(String, String)] = []) async throws -> (status: Int, headers: [String: String], body: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 22)
+        var h: [String: String] = [:]
+        for field in response.headers { h[field.name.lowercased()] = field.value }
+        return (Int(response.status.code), h, String(buffer: body))
+    }
+
+    static let chat = #"{"model":"tiny","messages":[{"role":"user","content":"hi"}],"max_tokens":8}"#
+
+    @Test func proxiesJSONAndStreamsAndNamesTheUpstream() async throws {
+        try await Self.withGateway(upstreams: [("a", false), ("b", false)]) { base in
+            var seen = Set<String>()
+            for _ in 0..<4 {
+                let r = try await Self.post(base + "/v1/chat/completions", Self.chat)
+                #expect(r.status == 200 && r.body.contains("hello"))
+                let upstream = try #require(r.headers["x-sluice-upstream"])
+                #expect(r.body.contains("\"by\":\"\(upstream)\""))
+                seen.insert(upstream)
+                #expect(r.headers["x-sluice-queue-ms"] != nil)
+            }
+            #expect(seen == ["a", "b"], "round-robin uses both")
+            let s = try await Self.post(base + "/v1/chat/completions", #"{"model":"tiny","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(s.status == 200 && s.headers["content-type"] == "text/event-stream")
+            #expect(s.body.contains("\"he\"") && s.body.contains("\"llo\"") && s.body.hasSuffix("data: [DONE]\n\n"))
+        }
+    }
+
+    @Test func failsOverAnUpstreamThatErrsBeforeAnswering() async throws {
+        try await Self.withGateway(upstreams: [("broken", true), ("ok", false)]) { base in
+            for _ in 0..<3 {
+                let r = try await Self.post(base + "/v1/chat/completions", Self.chat)
+                #expect(r.status == 200 && r.headers["x-sluice-upstream"] == "ok")
+            }
+        }
+    }
+
+    @Test func badInputGetsOpenAIErrors() async throws {
+        try await Self.withGateway(upstreams: [("a", false)]) { base in
+            let cases: [(String, Int, String)] = [
+                ("not json", 400, "invalid_json"),
+                (#"{"messages":[]}"#, 400, "invalid_model"),
+                (#"{"model":"tiny","messages":[{"role":"user","content":"x"}],"max_tokens":-3}"#, 400, "invalid_max_tokens"),
+                (#"{"model":"tiny","messages":[{"role":"user","content":"x"}],"max_tokens":"many"}"#, 400, "invalid_max_tokens"),
+                (#"{"model":"tiny","messages":"hello"}"#, 400, "invalid_messages"),
+                (#"{"model":"tiny","stream":"yes","messages":[{"role":"user","content":"x"}]}"#, 400, "invalid_stream"),
+                (#"{"model":"huge-405b","messages":[{"role":"user","content":"x"}]}"#, 404, "model_not_found"),
+                ("{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"" + String(repeating: "x", count: 2 << 20) + "\"}]}", 413, "body_too_large"),
+            ]
+            for (body, status, code) in cases {
+                let r = try await Self.post(base + "/v1/chat/completions", body)
+                #expect(r.status == status, "\(code): got \(r.status) \(r.body.prefix(200))")
+                let object = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any]
+                let error = object?["error"] as? [String: String]
+                #expect(error?["code"] == code && error?["message"]?.isEmpty == false)
+            }
+            let models = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/v1/models"), timeout: .seconds(5))
+            let text = String(buffer: try await models.body.collect(upTo: 1 << 16))
+            #expect(text.contains("\"id\":\"tiny\""))
+        }
+    }
+
+    @Test func configErrorsNameTheField() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-gw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let cases = [
+            ("upstreams: []\n", "upstreams"),
+            ("upstreams:\n  - {name: a, url: 'ftp://x', model: m}\n", "upstreams[0].url"),
+            ("upstreams:\n  - {name: a, url: 'http://x:1', model: m}\n  - {name: a, url: 'http://y:1', model: m}\n", "upstreams[1].name"),
+            ("router: fastest\nupstreams:\n  - {name: a, url: 'http://x:1', model: m}\n", "router"),
+            ("upstreams:\n  - {name: a, model: m}\n", "url"),
+        ]
+        for (i, (yaml, field)) in cases.enumerated() {
+            let path = dir.appendingPathComponent("c\(i).yaml").path
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            do {
+                _ = try GatewayConfig.load(path: path)
+                Issue.record("accepted \(yaml)")
+            } catch {
+                #expect(error.description.contains(field), "\(error.description)")
+            }
+        }
+    }
+}
