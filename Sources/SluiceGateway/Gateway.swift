@@ -15,6 +15,7 @@ public struct Gateway: Sendable {
     public let config: GatewayConfig
     let pool: UpstreamPool
     let client: HTTPClient
+    let metrics = GatewayMetrics()
 
     /// Creates the gateway. - Throws: ``SluiceError`` for a bad router name.
     public init(config: GatewayConfig, client: HTTPClient = .shared) throws(SluiceError) {
@@ -33,6 +34,11 @@ public struct Gateway: Sendable {
         router.get("/v1/models") { _, _ in
             let data = pool.models.map { ["id": $0, "object": "model", "owned_by": "sluice"] }
             return Self.json(["object": "list", "data": data])
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.text())))
         }
         router.post("/v1/chat/completions") { request, context in await forward(request, context: context, path: "/v1/chat/completions") }
         router.post("/v1/completions") { request, context in await forward(request, context: context, path: "/v1/completions") }
@@ -102,29 +108,36 @@ public struct Gateway: Sendable {
     /// Characters per token for the prompt-length estimate routers see (English text averages about 4).
     static let charactersPerToken = 4
 
-    /// Checks, routes and forwards one request.
+    /// Checks, routes and forwards one request, counting the gateway's own refusals.
     func forward(_ request: Request, context: some RequestContext, path: String) async -> Response {
+        do { return try await proxy(request, path: path) } catch {
+            metrics.refused(code: error.code)
+            return error.response()
+        }
+    }
+
+    /// The forwarding proper. - Throws: ``OpenAIError`` when the gateway answers itself.
+    func proxy(_ request: Request, path: String) async throws(OpenAIError) -> Response {
         let received = ContinuousClock.now
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: config.maxBodyBytes) } catch {
-            return OpenAIError(.contentTooLarge, "the request body exceeds \(config.maxBodyBytes) bytes", code: "body_too_large").response()
+            throw OpenAIError(.contentTooLarge, "the request body exceeds \(config.maxBodyBytes) bytes", code: "body_too_large")
         }
         let data = Data(buffer.readableBytesView)
-        let parsed: Parsed
-        do { parsed = try Self.parse(data, path: path) } catch { return error.response() }
+        let parsed = try Self.parse(data, path: path)
         guard pool.serves(parsed.model) else {
-            return OpenAIError(.notFound, "model '\(parsed.model)' is not served; see GET /v1/models", code: "model_not_found").response()
+            throw OpenAIError(.notFound, "model '\(parsed.model)' is not served; see GET /v1/models", code: "model_not_found")
         }
         let info = RequestInfo(id: 0, arrivalSeconds: 0, promptTokens: parsed.promptTokensEstimate, sloClass: 0, priority: 0)
         var excluded = Set<Int>()
         while true {
             guard let u = await pool.acquire(model: parsed.model, request: info, excluded: excluded) else {
-                return OpenAIError(
+                throw OpenAIError(
                     .serviceUnavailable, "no upstream of '\(parsed.model)' can take the request now", type: "server_error", code: "no_capacity",
-                    retryAfterSeconds: 1
-                ).response()
+                    retryAfterSeconds: 1)
             }
             let upstream = config.upstreams[u]
+            metrics.inFlight(upstream: upstream.name, count: await pool.inFlight(u))
             var outgoing = HTTPClientRequest(url: upstream.url + path)
             outgoing.method = .POST
             outgoing.headers.add(name: "content-type", value: "application/json")
@@ -151,26 +164,38 @@ public struct Gateway: Sendable {
             headers[HTTPField.Name("x-sluice-queue-ms")!] = String(format: "%.3f", Double(queued.components.attoseconds) / 1e15 + Double(queued.components.seconds) * 1000)
             let status = HTTPResponse.Status(code: Int(response.status.code))
             let pool = self.pool
+            let metrics = self.metrics
             if parsed.stream {
                 return Response(status: status, headers: headers, body: ResponseBody { writer in
+                    var first = true
                     do {
-                        for try await chunk in response.body { try await writer.write(chunk) }
+                        for try await chunk in response.body {
+                            if first {
+                                metrics.firstByte(upstream: upstream.name, duration: ContinuousClock.now - received)
+                                first = false
+                            }
+                            try await writer.write(chunk)
+                        }
                     } catch {
                         // The stream broke after bytes were sent: end it with a final SSE error event.
                         let event = "data: {\"error\":{\"message\":\"upstream \(upstream.name) failed mid-stream\",\"type\":\"server_error\",\"code\":\"upstream_failed\"}}\n\n"
                         try? await writer.write(ByteBuffer(string: event))
                     }
                     await pool.release(u)
+                    metrics.finished(upstream: upstream.name, code: Int(status.code), duration: ContinuousClock.now - received)
+                    metrics.inFlight(upstream: upstream.name, count: await pool.inFlight(u))
                     try await writer.finish(nil)
                 })
             }
             do {
                 let body = try await response.body.collect(upTo: Self.maxResponseBytes)
                 await pool.release(u)
+                metrics.finished(upstream: upstream.name, code: Int(status.code), duration: ContinuousClock.now - received)
+                metrics.inFlight(upstream: upstream.name, count: await pool.inFlight(u))
                 return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
             } catch {
                 await pool.release(u)
-                return OpenAIError(.badGateway, "upstream \(upstream.name) failed while answering", type: "server_error", code: "upstream_failed").response()
+                throw OpenAIError(.badGateway, "upstream \(upstream.name) failed while answering", type: "server_error", code: "upstream_failed")
             }
         }
     }

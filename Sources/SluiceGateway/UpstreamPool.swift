@@ -42,6 +42,9 @@ actor UpstreamPool {
         return chosen
     }
 
+    /// Requests in flight on upstream `i`.
+    func inFlight(_ i: Int) -> Int { inFlight[i] }
+
     /// Gives a slot back.
     func release(_ i: Int) { inFlight[i] = max(0, inFlight[i] - 1) }
 

@@ -88,6 +88,9 @@ struct GatewayTests {
                 #expect(r.headers["x-sluice-queue-ms"] != nil)
             }
             #expect(seen == ["a", "b"], "round-robin uses both")
+            let m = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/metrics"), timeout: .seconds(5))
+            let text = String(buffer: try await m.body.collect(upTo: 1 << 20))
+            #expect(text.contains("sluice_requests_total{upstream=\"a\",code=\"200\"} 2") || text.contains("sluice_requests_total{code=\"200\",upstream=\"a\"} 2"), "\(text.prefix(600))")
             let s = try await Self.post(base + "/v1/chat/completions", #"{"model":"tiny","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
             #expect(s.status == 200 && s.headers["content-type"] == "text/event-stream")
             #expect(s.body.contains("\"he\"") && s.body.contains("\"llo\"") && s.body.hasSuffix("data: [DONE]\n\n"))
@@ -122,6 +125,10 @@ struct GatewayTests {
                 let error = object?["error"] as? [String: String]
                 #expect(error?["code"] == code && error?["message"]?.isEmpty == false)
             }
+            let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/metrics"), timeout: .seconds(5))
+            let exposition = String(buffer: try await metrics.body.collect(upTo: 1 << 20))
+            #expect(exposition.contains("sluice_refused_total{code=\"invalid_json\"} 1"), "\(exposition.prefix(400))")
+            #expect(exposition.contains("sluice_refused_total{code=\"model_not_found\"} 1"))
             let models = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/v1/models"), timeout: .seconds(5))
             let text = String(buffer: try await models.body.collect(upTo: 1 << 16))
             #expect(text.contains("\"id\":\"tiny\""))

@@ -1,0 +1,49 @@
+import Prometheus
+
+/// The gateway's Prometheus metrics (`GET /metrics`, text exposition format, through swift-prometheus):
+/// `sluice_requests_total{upstream,code}`, `sluice_request_duration_seconds{upstream}`,
+/// `sluice_time_to_first_byte_seconds{upstream}` (streams), `sluice_upstream_in_flight{upstream}` and
+/// `sluice_refused_total{code}` for requests the gateway answered itself.
+struct GatewayMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+
+    /// Latency buckets from 5 ms to 2 min.
+    static let buckets: [Duration] = [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+                                      .seconds(30), .seconds(60), .seconds(120)]
+
+    func finished(upstream: String, code: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: .init(namespace: "sluice", metricName: "requests", unitName: "total", helpText: "Requests answered by an upstream"),
+            labels: [("upstream", upstream), ("code", "\(code)")]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: .init(namespace: "sluice", metricName: "request_duration", unitName: "seconds", helpText: "Time from receipt to the last byte"),
+            labels: [("upstream", upstream)], buckets: Self.buckets
+        ).record(duration)
+    }
+
+    func firstByte(upstream: String, duration: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: .init(namespace: "sluice", metricName: "time_to_first_byte", unitName: "seconds", helpText: "Time from receipt to the first streamed byte"),
+            labels: [("upstream", upstream)], buckets: Self.buckets
+        ).record(duration)
+    }
+
+    func inFlight(upstream: String, count: Int) {
+        registry.makeGauge(
+            descriptor: .init(namespace: "sluice", metricName: "upstream_in_flight", unitName: "requests", helpText: "Requests in flight per upstream"),
+            labels: [("upstream", upstream)]
+        ).set(to: Double(count))
+    }
+
+    func refused(code: String) {
+        registry.makeCounter(
+            descriptor: .init(namespace: "sluice", metricName: "refused", unitName: "total", helpText: "Requests the gateway answered with an error itself"),
+            labels: [("code", code)]
+        ).increment()
+    }
+
+    /// The exposition text.
+    func text() -> [UInt8] { registry.emitToBuffer() }
+}
