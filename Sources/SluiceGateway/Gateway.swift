@@ -124,14 +124,15 @@ public struct Gateway: Sendable {
             throw OpenAIError(.contentTooLarge, "the request body exceeds \(config.maxBodyBytes) bytes", code: "body_too_large")
         }
         let data = Data(buffer.readableBytesView)
+        let metadata = try RequestMetadata(request.headers)
         let parsed = try Self.parse(data, path: path)
         guard pool.serves(parsed.model) else {
             throw OpenAIError(.notFound, "model '\(parsed.model)' is not served; see GET /v1/models", code: "model_not_found")
         }
-        let info = RequestInfo(id: 0, arrivalSeconds: 0, promptTokens: parsed.promptTokensEstimate, sloClass: 0, priority: 0)
+        let info = RequestInfo(id: 0, arrivalSeconds: 0, promptTokens: parsed.promptTokensEstimate, sloClass: 0, priority: metadata.priority)
         var excluded = Set<Int>()
         while true {
-            guard let u = await pool.acquire(model: parsed.model, request: info, excluded: excluded) else {
+            guard let u = await pool.acquire(model: parsed.model, request: info, targets: metadata.targets, expectedOutputTokens: metadata.expectedOutputTokens, excluded: excluded) else {
                 throw OpenAIError(
                     .serviceUnavailable, "no upstream of '\(parsed.model)' can take the request now", type: "server_error", code: "no_capacity",
                     retryAfterSeconds: 1)
@@ -160,6 +161,8 @@ public struct Gateway: Sendable {
             var headers: HTTPFields = [:]
             headers[.contentType] = response.headers.first(name: "content-type") ?? "application/json"
             headers[HTTPField.Name("x-sluice-upstream")!] = upstream.name
+            headers[HTTPField.Name("x-sluice-slo-kind")!] = metadata.targets.kind.rawValue
+            if let c = metadata.sloClass { headers[HTTPField.Name("x-sluice-slo-class")!] = c }
             let queued = ContinuousClock.now - received
             headers[HTTPField.Name("x-sluice-queue-ms")!] = String(format: "%.3f", Double(queued.components.attoseconds) / 1e15 + Double(queued.components.seconds) * 1000)
             let status = HTTPResponse.Status(code: Int(response.status.code))

@@ -29,12 +29,13 @@ actor UpstreamPool {
     }
 
     /// Picks a healthy upstream of `model` with a free slot, not in `excluded`, and takes the slot.
-    func acquire(model: String, request: RequestInfo, excluded: Set<Int>) -> Int? {
+    func acquire(model: String, request: RequestInfo, targets: SLOTargets = SLOTargets(), expectedOutputTokens: Int? = nil, excluded: Set<Int>) -> Int? {
         let candidates = upstreams.indices.filter {
             upstreams[$0].model == model && healthy[$0] && !excluded.contains($0) && inFlight[$0] < upstreams[$0].maxConcurrency
         }
         guard !candidates.isEmpty else { return nil }
-        let view = CandidateView(candidates: candidates, inFlight: inFlight, upstreams: upstreams)
+        let view = CandidateView(
+            candidates: candidates, inFlight: inFlight, upstreams: upstreams, targets: targets, expectedOutputTokens: expectedOutputTokens)
         let pick = router.route(request, fleet: view)
         let chosen = candidates[min(max(pick, 0), candidates.count - 1)]
         inFlight[chosen] += 1
@@ -63,7 +64,11 @@ private struct CandidateView: FleetView {
     let candidates: [Int]
     let inFlight: [Int]
     let upstreams: [GatewayConfig.Upstream]
+    let targets: SLOTargets
+    let expectedOutputTokens: Int?
     var replicaCount: Int { candidates.count }
+    func sloTargets(_ request: RequestInfo) -> SLOTargets { targets }
+    func predictedOutputTokens(_ request: RequestInfo) -> Double? { expectedOutputTokens.map(Double.init) }
     func outstandingRequests(replica: Int) -> Int { inFlight[candidates[replica]] }
     func outstandingTokens(replica: Int) -> Int { inFlight[candidates[replica]] }
     func pricePerHourUSD(replica: Int) -> Double { upstreams[candidates[replica]].pricePerHourUSD }

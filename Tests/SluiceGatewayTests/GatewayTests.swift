@@ -118,6 +118,13 @@ struct GatewayTests {
                 (#"{"model":"huge-405b","messages":[{"role":"user","content":"x"}]}"#, 404, "model_not_found"),
                 ("{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"" + String(repeating: "x", count: 2 << 20) + "\"}]}", 413, "body_too_large"),
             ]
+            let badHeader = try await Self.post(base + "/v1/chat/completions", Self.chat, headers: [("x-llm-d-slo-ttft-ms", "soon")])
+            #expect(badHeader.status == 400 && badHeader.body.contains("x-llm-d-slo-ttft-ms") && badHeader.body.contains("invalid_header"))
+            let interactive = try await Self.post(
+                base + "/v1/chat/completions", Self.chat, headers: [("x-sluice-ttft-ms", "500"), ("x-sluice-slo-class", "chat")])
+            #expect(interactive.status == 200 && interactive.headers["x-sluice-slo-kind"] == "interactive" && interactive.headers["x-sluice-slo-class"] == "chat")
+            let batch = try await Self.post(base + "/v1/chat/completions", Self.chat, headers: [("x-sluice-deadline-ms", "60000")])
+            #expect(batch.headers["x-sluice-slo-kind"] == "e2e")
             for (body, status, code) in cases {
                 let r = try await Self.post(base + "/v1/chat/completions", body)
                 #expect(r.status == status, "\(code): got \(r.status) \(r.body.prefix(200))")
