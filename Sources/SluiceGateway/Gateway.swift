@@ -131,10 +131,30 @@ public struct Gateway: Sendable {
         }
         let info = RequestInfo(id: 0, arrivalSeconds: 0, promptTokens: parsed.promptTokensEstimate, sloClass: 0, priority: metadata.priority)
         var excluded = Set<Int>()
+        let elapsed = Self.epoch.duration(to: ContinuousClock.now)
+        let now = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let order = QueuedRequest(
+            requestID: 0, handle: 0, arrivalSeconds: now, promptTokens: parsed.promptTokensEstimate,
+            predictedOutputTokens: Double(metadata.expectedOutputTokens ?? 256), sloClass: 0, targets: metadata.targets)
         while true {
-            guard let u = await pool.acquire(model: parsed.model, request: info, targets: metadata.targets, expectedOutputTokens: metadata.expectedOutputTokens, excluded: excluded) else {
+            let u: Int?
+            do {
+                u = try await pool.acquireWaiting(
+                    model: parsed.model, request: info, order: order, targets: metadata.targets,
+                    expectedOutputTokens: metadata.expectedOutputTokens, excluded: excluded, maxWaitSeconds: config.maxQueueSeconds)
+            } catch {
+                if error == .queueFull {
+                    throw OpenAIError(
+                        .serviceUnavailable, "the gateway queue is full (\(config.maxQueueLength) requests waiting)", type: "server_error",
+                        code: "queue_full", retryAfterSeconds: 1)
+                }
                 throw OpenAIError(
-                    .serviceUnavailable, "no upstream of '\(parsed.model)' can take the request now", type: "server_error", code: "no_capacity",
+                    .serviceUnavailable, "no upstream of '\(parsed.model)' freed up within \(config.maxQueueSeconds) s", type: "server_error",
+                    code: "queue_timeout", retryAfterSeconds: 1)
+            }
+            guard let u else {
+                throw OpenAIError(
+                    .serviceUnavailable, "no healthy upstream of '\(parsed.model)' is left to try", type: "server_error", code: "no_capacity",
                     retryAfterSeconds: 1)
             }
             let upstream = config.upstreams[u]
@@ -202,6 +222,9 @@ public struct Gateway: Sendable {
             }
         }
     }
+
+    /// Origin of the arrival times the ordering sees.
+    static let epoch = ContinuousClock.now
 
     /// Largest non-streaming upstream answer passed back, bytes.
     static let maxResponseBytes = 64 << 20

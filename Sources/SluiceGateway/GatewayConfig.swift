@@ -82,10 +82,16 @@ public struct GatewayConfig: Sendable, Decodable {
     public var maxBodyBytes = 1 << 20
     /// Seconds an upstream may take to answer.
     public var upstreamTimeoutSeconds: Double = 600
+    /// Order of requests waiting for a free upstream slot: fcfs, edf (SLO deadline), sjf (expected output), priority.
+    public var ordering = "fcfs"
+    /// Requests that may wait for a slot; more get 503 `queue_full`.
+    public var maxQueueLength = 1024
+    /// Seconds a request may wait for a slot; then 503 `queue_timeout`.
+    public var maxQueueSeconds: Double = 30
     /// The upstreams.
     public var upstreams: [Upstream]
 
-    enum CodingKeys: String, CodingKey { case listen, router, maxBodyBytes, upstreamTimeoutSeconds, upstreams }
+    enum CodingKeys: String, CodingKey { case listen, router, maxBodyBytes, upstreamTimeoutSeconds, upstreams, ordering, maxQueueLength, maxQueueSeconds }
 
     /// Creates a configuration.
     public init(listen: Listen = Listen(), router: String = "least-outstanding", upstreams: [Upstream]) {
@@ -102,6 +108,9 @@ public struct GatewayConfig: Sendable, Decodable {
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? (1 << 20)
         upstreamTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .upstreamTimeoutSeconds) ?? 600
         upstreams = try c.decode([Upstream].self, forKey: .upstreams)
+        ordering = try c.decodeIfPresent(String.self, forKey: .ordering) ?? "fcfs"
+        maxQueueLength = try c.decodeIfPresent(Int.self, forKey: .maxQueueLength) ?? 1024
+        maxQueueSeconds = try c.decodeIfPresent(Double.self, forKey: .maxQueueSeconds) ?? 30
     }
 
     /// Reads and checks `path`. - Throws: ``SluiceError`` naming the file and the field.
@@ -130,6 +139,12 @@ public struct GatewayConfig: Sendable, Decodable {
         }
         guard maxBodyBytes > 0 else { throw .malformed(file: file, line: nil, field: "maxBodyBytes", reason: "must be positive") }
         _ = try RouterRegistry.make(named: router, seed: 0)
+        guard OrderingPolicy.Rule(rawValue: ordering) != nil else {
+            throw .malformed(file: file, line: nil, field: "ordering", reason: "'\(ordering)' is not one of \(OrderingPolicy.Rule.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard maxQueueLength >= 0, maxQueueSeconds > 0 else {
+            throw .malformed(file: file, line: nil, field: "maxQueueLength/maxQueueSeconds", reason: "must be >= 0 and > 0")
+        }
         var names = Set<String>()
         for (i, u) in upstreams.enumerated() {
             guard names.insert(u.name).inserted else {

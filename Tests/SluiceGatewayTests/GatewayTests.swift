@@ -11,6 +11,7 @@ import Testing
 struct GatewayTests {
     /// Runs `body` with the gateway and its upstreams listening; hands it the gateway's base URL.
     static func withGateway(upstreams specs: [(name: String, failing: Bool)], router: String = "round-robin",
+                            configure: @Sendable (inout GatewayConfig) -> Void = { _ in },
                             _ body: @escaping @Sendable (String) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var ports: [Int] = []
@@ -25,7 +26,9 @@ struct GatewayTests {
                 upstreams: zip(specs, ports).map { spec, port in
                     .init(name: spec.name, url: "http://127.0.0.1:\(port)", model: "tiny", pricePerHourUSD: 1, maxConcurrency: 8)
                 })
-            let gateway = try Gateway(config: config)
+            var configured = config
+            configure(&configured)
+            let gateway = try Gateway(config: configured)
             let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
             let app = gateway.application { continuation.yield($0) }
             group.addTask { try await app.runService(gracefulShutdownSignals: []) }
@@ -41,6 +44,7 @@ struct GatewayTests {
         let router = Router()
         router.post("/v1/chat/completions") { request, _ -> Response in
             if failing { return Response(status: .internalServerError) }
+            if name.hasPrefix("slow") { try await Task.sleep(for: .milliseconds(400)) }
             let body = try await request.body.collect(upTo: 1 << 20)
             let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] ?? [:]
             if object["stream"] as? Bool == true {
@@ -161,6 +165,41 @@ struct GatewayTests {
             } catch {
                 #expect(error.description.contains(field), "\(error.description)")
             }
+        }
+    }
+
+    @Test func overloadIsQueuedThenRefusedWithRetryAfter() async throws {
+        try await Self.withGateway(upstreams: [("slow", false)], configure: { c in
+            c.upstreams[0].maxConcurrency = 1
+            c.maxQueueLength = 1
+            c.maxQueueSeconds = 5
+        }) { base in
+            // One runs, one waits for the slot, the third finds the queue full: every request gets an answer.
+            let results = try await withThrowingTaskGroup(of: (Int, String, String?).self) { group in
+                for i in 0..<3 {
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(50 * i))
+                        let r = try await Self.post(base + "/v1/chat/completions", Self.chat)
+                        return (r.status, r.body, r.headers["retry-after"])
+                    }
+                }
+                var all: [(Int, String, String?)] = []
+                for try await r in group { all.append(r) }
+                return all
+            }
+            #expect(results.filter { $0.0 == 200 }.count == 2, "\(results.map(\.0))")
+            let refused = try #require(results.first { $0.0 == 503 })
+            #expect(refused.1.contains("queue_full") && refused.2 == "1")
+        }
+        try await Self.withGateway(upstreams: [("slow", false)], configure: { c in
+            c.upstreams[0].maxConcurrency = 1
+            c.maxQueueSeconds = 0.1
+        }) { base in
+            async let first = Self.post(base + "/v1/chat/completions", Self.chat)
+            try await Task.sleep(for: .milliseconds(50))
+            let second = try await Self.post(base + "/v1/chat/completions", Self.chat)
+            #expect(second.status == 503 && second.body.contains("queue_timeout"))
+            #expect(try await first.status == 200)
         }
     }
 }
