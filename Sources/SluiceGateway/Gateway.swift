@@ -16,12 +16,14 @@ public struct Gateway: Sendable {
     let pool: UpstreamPool
     let client: HTTPClient
     let metrics = GatewayMetrics()
+    let tenants: TenantRegistry
 
     /// Creates the gateway. - Throws: ``SluiceError`` for a bad router name.
     public init(config: GatewayConfig, client: HTTPClient = .shared) throws(SluiceError) {
         self.config = config
         self.client = client
         pool = try UpstreamPool(config)
+        tenants = TenantRegistry(config.tenants)
     }
 
     /// The HTTP application; `onServerRunning` is told the bound port.
@@ -63,7 +65,11 @@ public struct Gateway: Sendable {
         var model: String
         var stream: Bool
         var promptTokensEstimate: Int
+        var maxTokens: Int?
     }
+
+    /// Output tokens assumed for a budget reservation when the request sets no `max_tokens`.
+    static let budgetDefaultMaxTokens = 1024
 
     /// Checks a request body. - Throws: ``OpenAIError`` naming the bad field.
     static func parse(_ data: Data, path: String) throws(OpenAIError) -> Parsed {
@@ -78,11 +84,13 @@ public struct Gateway: Sendable {
             guard let b = s as? Bool else { throw OpenAIError(.badRequest, "field 'stream' must be a boolean", code: "invalid_stream") }
             stream = b
         }
+        var maxTokens: Int?
         for key in ["max_tokens", "max_completion_tokens"] {
             guard let v = body[key] else { continue }
             guard let n = v as? Int, !(v is Bool), (1...Self.maxTokensLimit).contains(n) else {
                 throw OpenAIError(.badRequest, "field '\(key)' must be an integer in 1...\(Self.maxTokensLimit)", code: "invalid_max_tokens")
             }
+            maxTokens = n
         }
         var characters = 0
         if path.hasSuffix("chat/completions") {
@@ -100,7 +108,7 @@ public struct Gateway: Sendable {
             }
             characters = (prompt as? String)?.count ?? (prompt as? [String])?.reduce(0) { $0 + $1.count } ?? 0
         }
-        return Parsed(model: model, stream: stream, promptTokensEstimate: max(1, characters / Self.charactersPerToken))
+        return Parsed(model: model, stream: stream, promptTokensEstimate: max(1, characters / Self.charactersPerToken), maxTokens: maxTokens)
     }
 
     /// Largest `max_tokens` accepted.
@@ -124,6 +132,7 @@ public struct Gateway: Sendable {
             throw OpenAIError(.contentTooLarge, "the request body exceeds \(config.maxBodyBytes) bytes", code: "body_too_large")
         }
         let data = Data(buffer.readableBytesView)
+        let tenant = try await tenants.authenticate(request.headers[.authorization])
         let metadata = try RequestMetadata(request.headers)
         let parsed = try Self.parse(data, path: path)
         guard pool.serves(parsed.model) else {
@@ -133,6 +142,17 @@ public struct Gateway: Sendable {
         var excluded = Set<Int>()
         let elapsed = Self.epoch.duration(to: ContinuousClock.now)
         let now = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        // Budget: reserve the worst case before anything is forwarded; settled (conservatively) once answered.
+        let worstTokens = Double(parsed.promptTokensEstimate + (parsed.maxTokens ?? Self.budgetDefaultMaxTokens))
+        var reservation: (tenant: String, period: Int)?
+        if let tenant {
+            reservation = (tenant, try await tenants.reserve(tenant: tenant, tokens: worstTokens, usd: 0, now: now))
+        }
+        /// Settles the reservation to `tokens` used (0 when nothing was served).
+        func settle(_ tokens: Double) async {
+            guard let r = reservation else { return }
+            await tenants.settle(tenant: r.tenant, period: r.period, reservedTokens: worstTokens, reservedUSD: 0, tokens: tokens, usd: 0)
+        }
         let order = QueuedRequest(
             requestID: 0, handle: 0, arrivalSeconds: now, promptTokens: parsed.promptTokensEstimate,
             predictedOutputTokens: Double(metadata.expectedOutputTokens ?? 256), sloClass: 0, targets: metadata.targets)
@@ -143,6 +163,7 @@ public struct Gateway: Sendable {
                     model: parsed.model, request: info, order: order, targets: metadata.targets,
                     expectedOutputTokens: metadata.expectedOutputTokens, excluded: excluded, maxWaitSeconds: config.maxQueueSeconds)
             } catch {
+                await settle(0)
                 if error == .queueFull {
                     throw OpenAIError(
                         .serviceUnavailable, "the gateway queue is full (\(config.maxQueueLength) requests waiting)", type: "server_error",
@@ -153,6 +174,7 @@ public struct Gateway: Sendable {
                     code: "queue_timeout", retryAfterSeconds: 1)
             }
             guard let u else {
+                await settle(0)
                 throw OpenAIError(
                     .serviceUnavailable, "no healthy upstream of '\(parsed.model)' is left to try", type: "server_error", code: "no_capacity",
                     retryAfterSeconds: 1)
@@ -213,6 +235,9 @@ public struct Gateway: Sendable {
             do {
                 let body = try await response.body.collect(upTo: Self.maxResponseBytes)
                 await pool.release(u)
+                // The engine's reported usage settles the budget; without it the worst case stays charged.
+                let usage = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any])?["usage"] as? [String: Any]
+                await settle((usage?["total_tokens"] as? Int).map(Double.init) ?? worstTokens)
                 metrics.finished(upstream: upstream.name, code: Int(status.code), duration: ContinuousClock.now - received)
                 metrics.inFlight(upstream: upstream.name, count: await pool.inFlight(u))
                 return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))

@@ -90,8 +90,41 @@ public struct GatewayConfig: Sendable, Decodable {
     public var maxQueueSeconds: Double = 30
     /// The upstreams.
     public var upstreams: [Upstream]
+    /// Tenants (empty: no API key required).
+    public var tenants: [TenantConfig] = []
 
-    enum CodingKeys: String, CodingKey { case listen, router, maxBodyBytes, upstreamTimeoutSeconds, upstreams, ordering, maxQueueLength, maxQueueSeconds }
+    /// A tenant: its API key's SHA-256 (`sluice tenants hash-key KEY` prints it) and an optional budget.
+    public struct TenantConfig: Sendable, Decodable {
+        /// Name (in the ledger and metrics).
+        public var name: String
+        /// SHA-256 of the API key, hex. The key itself is never stored.
+        public var keySHA256: String
+        /// Budget (`TENANT:usd=…` syntax of `--budget` without the tenant: `tokens=100000,period=3600`).
+        public var budget: TenantBudget?
+
+        enum CodingKeys: String, CodingKey { case name, keySHA256, budget }
+
+        /// Decodes; the budget is parsed with ``TenantBudget/parse(_:)``.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            keySHA256 = try c.decode(String.self, forKey: .keySHA256)
+            if let spec = try c.decodeIfPresent(String.self, forKey: .budget) {
+                do { budget = try TenantBudget.parse("\(name):\(spec)").budget } catch {
+                    throw DecodingError.dataCorruptedError(forKey: .budget, in: c, debugDescription: error.description)
+                }
+            }
+        }
+
+        /// Creates a tenant.
+        public init(name: String, keySHA256: String, budget: TenantBudget? = nil) {
+            self.name = name
+            self.keySHA256 = keySHA256
+            self.budget = budget
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case listen, router, maxBodyBytes, upstreamTimeoutSeconds, upstreams, ordering, maxQueueLength, maxQueueSeconds, tenants }
 
     /// Creates a configuration.
     public init(listen: Listen = Listen(), router: String = "least-outstanding", upstreams: [Upstream]) {
@@ -111,6 +144,7 @@ public struct GatewayConfig: Sendable, Decodable {
         ordering = try c.decodeIfPresent(String.self, forKey: .ordering) ?? "fcfs"
         maxQueueLength = try c.decodeIfPresent(Int.self, forKey: .maxQueueLength) ?? 1024
         maxQueueSeconds = try c.decodeIfPresent(Double.self, forKey: .maxQueueSeconds) ?? 30
+        tenants = try c.decodeIfPresent([TenantConfig].self, forKey: .tenants) ?? []
     }
 
     /// Reads and checks `path`. - Throws: ``SluiceError`` naming the file and the field.
@@ -141,6 +175,9 @@ public struct GatewayConfig: Sendable, Decodable {
         _ = try RouterRegistry.make(named: router, seed: 0)
         guard OrderingPolicy.Rule(rawValue: ordering) != nil else {
             throw .malformed(file: file, line: nil, field: "ordering", reason: "'\(ordering)' is not one of \(OrderingPolicy.Rule.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        for (i, t) in tenants.enumerated() where t.keySHA256.count != 64 || !t.keySHA256.allSatisfy(\.isHexDigit) {
+            throw .malformed(file: file, line: nil, field: "tenants[\(i)].keySHA256", reason: "must be 64 hex digits (sluice tenants hash-key KEY)")
         }
         guard maxQueueLength >= 0, maxQueueSeconds > 0 else {
             throw .malformed(file: file, line: nil, field: "maxQueueLength/maxQueueSeconds", reason: "must be >= 0 and > 0")

@@ -202,4 +202,31 @@ struct GatewayTests {
             #expect(try await first.status == 200)
         }
     }
+
+    @Test func apiKeysAndBudgets() async throws {
+        #expect(APIKeys.sha256Hex("secret") == "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b")
+        try await Self.withGateway(upstreams: [("a", false)], configure: { c in
+            c.tenants = [GatewayConfig.TenantConfig(
+                name: "team", keySHA256: APIKeys.sha256Hex("secret"), budget: TenantBudget(tokensPerPeriod: 40, periodSeconds: 3600))]
+        }) { base in
+            let anonymous = try await Self.post(base + "/v1/chat/completions", Self.chat)
+            #expect(anonymous.status == 401 && anonymous.body.contains("invalid_api_key"))
+            let wrong = try await Self.post(base + "/v1/chat/completions", Self.chat, headers: [("authorization", "Bearer guess")])
+            #expect(wrong.status == 401)
+            // Each request reserves prompt (1) + max_tokens (8) = 9 tokens; the fake engine reports no usage, so the
+            // reservation stays charged: 4 fit in 40, the 5th does not.
+            var statuses: [Int] = []
+            var retryAfter: String?
+            for _ in 0..<5 {
+                let r = try await Self.post(base + "/v1/chat/completions", Self.chat, headers: [("authorization", "Bearer secret")])
+                statuses.append(r.status)
+                if r.status == 429 {
+                    retryAfter = r.headers["retry-after"]
+                    #expect(r.body.contains("budget_exceeded"))
+                }
+            }
+            #expect(statuses == [200, 200, 200, 200, 429])
+            #expect((retryAfter.flatMap(Int.init) ?? 0) > 0)
+        }
+    }
 }
