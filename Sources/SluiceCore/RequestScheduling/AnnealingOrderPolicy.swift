@@ -127,16 +127,12 @@ public struct AnnealingOrderPolicy: RequestQueuePolicy {
     private func bestConcurrency(_ queue: [QueuedRequest], load: InstanceLoad, predictor: LatencyPredictor) -> LatencyPredictor.Constants {
         var best: LatencyPredictor.Constants?
         var bestG = -1.0
-        var topThroughput = 0.0
-        for share in parameters.concurrencyShares {
-            let b = max(1, Int((share * Double(load.maxConcurrency)).rounded()))
-            let c = predictor.constants(concurrency: b, load: load, queue: queue)
-            topThroughput = max(topThroughput, Double(b) / c.iterationSeconds)
+        let candidates = parameters.concurrencyShares.map {
+            predictor.constants(concurrency: max(1, Int(($0 * Double(load.maxConcurrency)).rounded())), load: load, queue: queue)
         }
-        for share in parameters.concurrencyShares {
-            let b = max(1, Int((share * Double(load.maxConcurrency)).rounded()))
-            let c = predictor.constants(concurrency: b, load: load, queue: queue)
-            guard Double(b) / c.iterationSeconds >= parameters.minimumThroughputShare * topThroughput else { continue }
+        let topThroughput = candidates.map { Double($0.concurrency) / $0.iterationSeconds }.max() ?? 0
+        for c in candidates {
+            guard Double(c.concurrency) / c.iterationSeconds >= parameters.minimumThroughputShare * topThroughput else { continue }
             let g = LatencyPredictor.objective(queue, c, scored: parameters.window, metOffset: parameters.metOffset)
             if g > bestG {
                 bestG = g

@@ -21,8 +21,6 @@ public struct LatencyPredictor: Sendable {
         public var nowSeconds: Double
         /// Concurrency B.
         public var concurrency: Int
-        /// Slots draining the work ahead (B).
-        public var drainSlots: Int
         /// Iteration time τ(B), seconds.
         public var iterationSeconds: Double
         /// Seconds per prompt token in a mixed batch.
@@ -79,7 +77,7 @@ public struct LatencyPredictor: Sendable {
         let mixOutput = output + load.liveOutputTokens
         let promptPerOutput = mixOutput > 0 ? (prompt + load.livePromptTokens) / mixOutput : 0
         return Constants(
-            nowSeconds: load.nowSeconds, concurrency: b, drainSlots: b,
+            nowSeconds: load.nowSeconds, concurrency: b,
             iterationSeconds: decodeSeconds + Double(active) * promptPerOutput * perToken,
             prefillSecondsPerToken: perToken, freeSlots: max(0, b - load.liveRequests), liveWorkTokens: load.liveRemainingTokens,
             livePrefillSeconds: load.livePendingPrefillTokens * perToken, halfMeanServiceTokens: meanOutput / 2)
@@ -97,7 +95,7 @@ public struct LatencyPredictor: Sendable {
     @inlinable
     public static func start(position: Int, outputsAhead: Double, _ c: Constants) -> Double {
         let waitTokens = position < c.freeSlots
-            ? 0 : max(0, (c.liveWorkTokens + outputsAhead) / Double(c.drainSlots) - c.halfMeanServiceTokens)
+            ? 0 : max(0, (c.liveWorkTokens + outputsAhead) / Double(c.concurrency) - c.halfMeanServiceTokens)
         return c.nowSeconds + c.livePrefillSeconds + waitTokens * c.iterationSeconds
     }
 

@@ -44,9 +44,6 @@ public struct GPUInventory: Sendable {
     /// GPUs in the inventory.
     public var count: Int { devices.count }
 
-    /// GPUs that host at least one replica.
-    public var occupied: [Int] { devices.indices.filter { devices[$0].placed > 0 } }
-
     /// Places a region of `bytes` on `gpus` distinct GPUs of `type`, each the first GPU (in index order) whose first
     /// free region is large enough. - Returns: the placement, or why none exists.
     public mutating func place(type: String, gpus: Int, bytes: Double) -> Result<Placement, PlacementError> {
@@ -103,9 +100,6 @@ public struct GPUInventory: Sendable {
         }
         return total > 0 ? 1 - largest / total : 0
     }
-
-    /// GPUs that share a device with any GPU of `p` (for interference).
-    public func hosts(_ p: Placement) -> [Int] { p.gpus }
 }
 
 /// A failed placement.
