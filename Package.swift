@@ -21,6 +21,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The domain, the performance model and the policies: no I/O, no server dependencies.
@@ -50,11 +53,22 @@ let package = Package(
                 .copy("Resources/calibrations"),
             ]
         ),
+        // The gateway's durable state: the cost ledger and tenant store, in SQLite (GRDB) or PostgreSQL (postgres-nio).
+        .target(
+            name: "SluiceLedger",
+            dependencies: [
+                "SluiceCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The OpenAI-compatible gateway: the server dependencies live here only.
         .target(
             name: "SluiceGateway",
             dependencies: [
                 "SluiceCore",
+                "SluiceLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -63,6 +77,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -71,16 +86,18 @@ let package = Package(
                 "SluiceCore",
                 "SluiceSimulator",
                 "SluiceGateway",
+                "SluiceLedger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceSimulatorTests", dependencies: ["SluiceCore", "SluiceSimulator"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
+        .testTarget(name: "SluiceLedgerTests", dependencies: ["SluiceLedger", "SluiceCore"]),
         .testTarget(
             name: "SluiceGatewayTests",
             dependencies: [
-                "SluiceGateway", "SluiceCore",
+                "SluiceGateway", "SluiceCore", "SluiceLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -39,41 +39,6 @@ public struct GatewayConfig: Sendable, Decodable {
         }
     }
 
-    /// One upstream engine.
-    public struct Upstream: Sendable, Decodable, Hashable {
-        /// Name (in `x-sluice-upstream` and metrics).
-        public var name: String
-        /// Base URL of its OpenAI-compatible API (`http://host:port`).
-        public var url: String
-        /// The model name clients ask for.
-        public var model: String
-        /// Price of the engine's GPUs, USD per hour.
-        public var pricePerHourUSD: Double = 0
-        /// Requests it may hold at once.
-        public var maxConcurrency: Int = 64
-
-        enum CodingKeys: String, CodingKey { case name, url, model, pricePerHourUSD, maxConcurrency }
-
-        /// Decodes, with defaults for price and concurrency.
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            name = try c.decode(String.self, forKey: .name)
-            url = try c.decode(String.self, forKey: .url)
-            model = try c.decode(String.self, forKey: .model)
-            pricePerHourUSD = try c.decodeIfPresent(Double.self, forKey: .pricePerHourUSD) ?? 0
-            maxConcurrency = try c.decodeIfPresent(Int.self, forKey: .maxConcurrency) ?? 64
-        }
-
-        /// Creates an upstream.
-        public init(name: String, url: String, model: String, pricePerHourUSD: Double = 0, maxConcurrency: Int = 64) {
-            self.name = name
-            self.url = url
-            self.model = model
-            self.pricePerHourUSD = pricePerHourUSD
-            self.maxConcurrency = maxConcurrency
-        }
-    }
-
     /// Listening address.
     public var listen = Listen()
     /// Router name (``RouterRegistry``).
@@ -90,8 +55,18 @@ public struct GatewayConfig: Sendable, Decodable {
     public var maxQueueSeconds: Double = 30
     /// The upstreams.
     public var upstreams: [Upstream]
-    /// Tenants (empty: no API key required).
+    /// Tenants (empty, and none in the tenant store: no API key required).
     public var tenants: [TenantConfig] = []
+    /// The ledger and tenant store (programmatic default: none; `sluice serve` default: SQLite beside the file).
+    public var ledger: LedgerLocation = .none
+    /// Seconds between reloads of the tenant store (tenants added with `sluice tenants add` take effect then).
+    public var tenantRefreshSeconds: Double = 5
+    /// Seconds between reads of each upstream's load signal and health.
+    public var loadPollSeconds: Double = 1
+    /// Named SLO classes (`x-sluice-slo-class`, or a tenant's default): their targets apply unless headers set others.
+    public var sloClasses: [String: SLOClassConfig] = [:]
+    /// Output tokens assumed for a request's predicted cost before the gateway has seen any answer of its model.
+    public var defaultExpectedOutputTokens = 256
 
     /// A tenant: its API key's SHA-256 (`sluice tenants hash-key KEY` prints it) and an optional budget.
     public struct TenantConfig: Sendable, Decodable {
@@ -124,7 +99,36 @@ public struct GatewayConfig: Sendable, Decodable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case listen, router, maxBodyBytes, upstreamTimeoutSeconds, upstreams, ordering, maxQueueLength, maxQueueSeconds, tenants }
+    enum CodingKeys: String, CodingKey {
+        case listen, router, maxBodyBytes, upstreamTimeoutSeconds, upstreams, ordering, maxQueueLength, maxQueueSeconds, tenants, ledger
+        case tenantRefreshSeconds, loadPollSeconds, defaultExpectedOutputTokens, sloClasses
+    }
+
+    /// An SLO class's targets, in milliseconds as the headers give them.
+    public struct SLOClassConfig: Sendable, Decodable, Hashable {
+        /// Time to first token, ms.
+        public var ttftMs: Double?
+        /// Mean time per output token, ms.
+        public var tpotMs: Double?
+        /// Largest gap between tokens, ms.
+        public var tbtMs: Double?
+        /// End-to-end deadline, ms.
+        public var deadlineMs: Double?
+
+        /// Creates a class.
+        public init(ttftMs: Double? = nil, tpotMs: Double? = nil, tbtMs: Double? = nil, deadlineMs: Double? = nil) {
+            self.ttftMs = ttftMs
+            self.tpotMs = tpotMs
+            self.tbtMs = tbtMs
+            self.deadlineMs = deadlineMs
+        }
+
+        /// The targets in seconds.
+        public var targets: SLOTargets {
+            SLOTargets(ttftSeconds: ttftMs.map { $0 / 1000 }, tbtSeconds: tbtMs.map { $0 / 1000 }, tpotSeconds: tpotMs.map { $0 / 1000 },
+                       e2eSeconds: deadlineMs.map { $0 / 1000 })
+        }
+    }
 
     /// Creates a configuration.
     public init(listen: Listen = Listen(), router: String = "least-outstanding", upstreams: [Upstream]) {
@@ -145,7 +149,27 @@ public struct GatewayConfig: Sendable, Decodable {
         maxQueueLength = try c.decodeIfPresent(Int.self, forKey: .maxQueueLength) ?? 1024
         maxQueueSeconds = try c.decodeIfPresent(Double.self, forKey: .maxQueueSeconds) ?? 30
         tenants = try c.decodeIfPresent([TenantConfig].self, forKey: .tenants) ?? []
+        tenantRefreshSeconds = try c.decodeIfPresent(Double.self, forKey: .tenantRefreshSeconds) ?? 5
+        loadPollSeconds = try c.decodeIfPresent(Double.self, forKey: .loadPollSeconds) ?? 1
+        defaultExpectedOutputTokens = try c.decodeIfPresent(Int.self, forKey: .defaultExpectedOutputTokens) ?? 256
+        sloClasses = try c.decodeIfPresent([String: SLOClassConfig].self, forKey: .sloClasses) ?? [:]
+        if (try? c.decodeIfPresent(String.self, forKey: .ledger)) == "none" {
+            ledger = .none
+        } else if let section = try c.decodeIfPresent(LedgerSection.self, forKey: .ledger) {
+            switch (section.sqlite, section.postgres) {
+            case (let path?, nil): ledger = .sqlite(path: path, synchronous: section.synchronous ?? "normal")
+            case (nil, let url?): ledger = .postgres(url: url)
+            default:
+                throw DecodingError.dataCorruptedError(
+                    forKey: .ledger, in: c, debugDescription: "give exactly one of 'sqlite: PATH' and 'postgres: URL', or 'none'")
+            }
+        } else {
+            ledger = .sqlite(path: Self.defaultLedgerFile, synchronous: "normal")
+        }
     }
+
+    /// The default SQLite ledger, beside the configuration file.
+    public static let defaultLedgerFile = "sluice-ledger.db"
 
     /// Reads and checks `path`. - Throws: ``SluiceError`` naming the file and the field.
     public static func load(path: String) throws(SluiceError) -> GatewayConfig {
@@ -158,11 +182,18 @@ public struct GatewayConfig: Sendable, Decodable {
             throw .malformed(file: path, line: nil, field: fieldPath(context.codingPath + [key]), reason: "is missing")
         } catch let DecodingError.typeMismatch(_, context) {
             throw .malformed(file: path, line: nil, field: fieldPath(context.codingPath), reason: context.debugDescription)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw .malformed(file: path, line: nil, field: fieldPath(context.codingPath), reason: context.debugDescription)
         } catch {
             throw .malformed(file: path, line: nil, field: nil, reason: "not a valid configuration: \(error)")
         }
-        try config.validate(file: path)
-        return config
+        var resolved = config
+        if case .sqlite(let file, let synchronous) = config.ledger, !file.hasPrefix("/") {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            resolved.ledger = .sqlite(path: directory + "/" + file, synchronous: synchronous)
+        }
+        try resolved.validate(file: path)
+        return resolved
     }
 
     /// Checks values. - Throws: ``SluiceError`` naming the field.
@@ -179,6 +210,22 @@ public struct GatewayConfig: Sendable, Decodable {
         for (i, t) in tenants.enumerated() where t.keySHA256.count != 64 || !t.keySHA256.allSatisfy(\.isHexDigit) {
             throw .malformed(file: file, line: nil, field: "tenants[\(i)].keySHA256", reason: "must be 64 hex digits (sluice tenants hash-key KEY)")
         }
+        if case .sqlite(_, let synchronous) = ledger, !["normal", "full"].contains(synchronous) {
+            throw .malformed(file: file, line: nil, field: "ledger.synchronous", reason: "'\(synchronous)' is not one of normal, full")
+        }
+        guard tenantRefreshSeconds > 0, loadPollSeconds > 0 else {
+            throw .malformed(file: file, line: nil, field: "tenantRefreshSeconds/loadPollSeconds", reason: "must be positive")
+        }
+        for (name, c) in sloClasses.sorted(by: { $0.key < $1.key }) {
+            for (key, v) in [("ttftMs", c.ttftMs), ("tpotMs", c.tpotMs), ("tbtMs", c.tbtMs), ("deadlineMs", c.deadlineMs)] {
+                if let v, !(v > 0 && v.isFinite) {
+                    throw .malformed(file: file, line: nil, field: "sloClasses.\(name).\(key)", reason: "must be a positive number of ms, got \(v)")
+                }
+            }
+        }
+        guard defaultExpectedOutputTokens > 0 else {
+            throw .malformed(file: file, line: nil, field: "defaultExpectedOutputTokens", reason: "must be positive")
+        }
         guard maxQueueLength >= 0, maxQueueSeconds > 0 else {
             throw .malformed(file: file, line: nil, field: "maxQueueLength/maxQueueSeconds", reason: "must be >= 0 and > 0")
         }
@@ -193,8 +240,8 @@ public struct GatewayConfig: Sendable, Decodable {
             guard u.maxConcurrency > 0 else {
                 throw .malformed(file: file, line: nil, field: "upstreams[\(i)].maxConcurrency", reason: "must be positive")
             }
-            guard u.pricePerHourUSD >= 0 else {
-                throw .malformed(file: file, line: nil, field: "upstreams[\(i)].pricePerHourUSD", reason: "must be >= 0")
+            guard u.pricePerHourUSD >= 0, (u.inputPricePerMillionUSD ?? 0) >= 0, (u.outputPricePerMillionUSD ?? 0) >= 0 else {
+                throw .malformed(file: file, line: nil, field: "upstreams[\(i)].pricePerHourUSD", reason: "prices must be >= 0")
             }
         }
     }

@@ -47,3 +47,37 @@ struct GatewayMetrics: Sendable {
     /// The exposition text.
     func text() -> [UInt8] { registry.emitToBuffer() }
 }
+
+extension GatewayMetrics {
+    /// An upstream's health as last checked.
+    func upstreamHealthy(upstream: String, up: Bool) {
+        registry.makeGauge(
+            descriptor: .init(namespace: "sluice", metricName: "upstream", unitName: "healthy", helpText: "1 when the upstream's last check succeeded"),
+            labels: [("upstream", upstream)]
+        ).set(to: up ? 1 : 0)
+    }
+
+    /// Ledger entries that could not be written.
+    func ledgerFailed(_ count: Int) {
+        registry.makeCounter(
+            descriptor: .init(namespace: "sluice", metricName: "ledger_write_failures", unitName: "total", helpText: "Ledger entries that could not be written"),
+            labels: []
+        ).increment(by: Int64(count))
+    }
+
+    /// A finished request's cost.
+    func cost(tenant: String?, upstream: String, usd: Double) {
+        registry.makeCounter(
+            descriptor: .init(namespace: "sluice", metricName: "cost", unitName: "usd_total", helpText: "USD charged to requests (GPU-seconds share x price, or per-token prices)"),
+            labels: [("tenant", tenant ?? ""), ("upstream", upstream)]
+        ).increment(by: usd)
+    }
+
+    /// Client disconnects that cancelled their upstream request.
+    func cancelled(upstream: String) {
+        registry.makeCounter(
+            descriptor: .init(namespace: "sluice", metricName: "client_cancelled", unitName: "total", helpText: "Requests whose client went away; their upstream request was cancelled"),
+            labels: [("upstream", upstream)]
+        ).increment()
+    }
+}

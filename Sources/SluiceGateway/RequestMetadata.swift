@@ -13,7 +13,9 @@ import SluiceCore
 /// | expected output tokens | `x-sluice-expected-output-tokens` |
 /// | session | `x-sluice-session-id` (`x-session-id`, `x-dynamo-session-id`) |
 ///
-/// A request with only a deadline is end-to-end (batch); any TTFT or TPOT target makes it interactive.
+/// A request with only a deadline is end-to-end (batch); any TTFT or TPOT target makes it interactive. A named class
+/// (the header, else the tenant's default) supplies the targets the headers leave unset, from `sloClasses` in the
+/// configuration; when classes are configured, an unknown class name is refused.
 struct RequestMetadata: Sendable {
     var sloClass: String?
     var targets = SLOTargets()
@@ -26,7 +28,7 @@ struct RequestMetadata: Sendable {
     static let sessionHeaders = ["x-sluice-session-id", "x-session-id", "x-dynamo-session-id"]
 
     /// Reads the headers. - Throws: ``OpenAIError`` naming a header with a bad value.
-    init(_ headers: HTTPFields) throws(OpenAIError) {
+    init(_ headers: HTTPFields, classes: [String: GatewayConfig.SLOClassConfig] = [:], defaultClass: String? = nil) throws(OpenAIError) {
         func value(_ names: [String]) -> (String, String)? {
             for n in names {
                 if let name = HTTPField.Name(n), let v = headers[name] { return (n, v) }
@@ -40,10 +42,18 @@ struct RequestMetadata: Sendable {
             }
             return v / 1000
         }
-        sloClass = value(["x-sluice-slo-class"])?.1
-        targets.ttftSeconds = try milliseconds(Self.ttftHeaders)
-        targets.tpotSeconds = try milliseconds(Self.tpotHeaders)
-        targets.e2eSeconds = try milliseconds(["x-sluice-deadline-ms"])
+        sloClass = value(["x-sluice-slo-class"])?.1 ?? defaultClass
+        if let name = sloClass, !classes.isEmpty {
+            guard let c = classes[name] else {
+                throw OpenAIError(
+                    .badRequest, "header 'x-sluice-slo-class': unknown class '\(name)'; classes: \(classes.keys.sorted().joined(separator: ", "))",
+                    code: "invalid_header")
+            }
+            targets = c.targets
+        }
+        targets.ttftSeconds = try milliseconds(Self.ttftHeaders) ?? targets.ttftSeconds
+        targets.tpotSeconds = try milliseconds(Self.tpotHeaders) ?? targets.tpotSeconds
+        targets.e2eSeconds = try milliseconds(["x-sluice-deadline-ms"]) ?? targets.e2eSeconds
         if let (name, text) = value(["x-sluice-priority"]) {
             guard let p = Int(text) else {
                 throw OpenAIError(.badRequest, "header '\(name)' must be an integer (higher is more important), got '\(text)'", code: "invalid_header")

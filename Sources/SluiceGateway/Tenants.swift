@@ -2,43 +2,93 @@ import Crypto
 import Foundation
 import HTTPTypes
 import SluiceCore
+import SluiceLedger
 
-/// The gateway's tenants: API keys stored only as SHA-256 hashes, and each tenant's token/USD budget per period
-/// (SluiceCore's ``BudgetLedger``, the code the simulator checks budgets with). A request reserves its worst case (the
-/// prompt estimate plus `max_tokens`) before it is forwarded and is settled to the upstream's reported usage; over
-/// budget it gets 429 with the seconds until the period resets.
+/// The gateway's tenants: API keys stored only as SHA-256 hashes, from the configuration and from the tenant store
+/// (`sluice tenants add`, reloaded every few seconds), and each tenant's token/USD budget per period.
+///
+/// Budgets: a request reserves its worst case (the prompt estimate plus `max_tokens`, and that output's cost on the
+/// dearest upstream of its model) before it is forwarded, and is settled to the tokens and cost it actually used; over
+/// budget it gets 429 with the seconds until the period resets. One gateway keeps the accounts in SluiceCore's
+/// ``BudgetLedger`` (the code the simulator checks budgets with), restored from the cost ledger at start; several
+/// replicas share them through a ``BudgetStore`` (PostgreSQL) whose reservations are atomic.
 actor TenantRegistry {
     struct Tenant: Sendable {
         var name: String
         var keySHA256: String
         var budget: TenantBudget?
+        var sloClass: String?
     }
 
-    private let byKeyHash: [String: Tenant]
-    private var ledger: BudgetLedger
-    /// Whether requests must carry a known key.
-    nonisolated let requiresKey: Bool
+    private var byKeyHash: [String: Tenant] = [:]
+    private var ledger = BudgetLedger(budgets: [:])
+    private let configured: [Tenant]
+    private let shared: (any BudgetStore)?
+    /// Store records that could not be used, by tenant name, with why (reported once each).
+    private(set) var rejectedRecords: [String: String] = [:]
 
-    init(_ tenants: [GatewayConfig.TenantConfig]) {
-        var map: [String: Tenant] = [:]
-        var budgets: [String: TenantBudget] = [:]
-        for t in tenants {
-            map[t.keySHA256.lowercased()] = Tenant(name: t.name, keySHA256: t.keySHA256.lowercased(), budget: t.budget)
-            if let b = t.budget { budgets[t.name] = b }
+    init(_ tenants: [GatewayConfig.TenantConfig], shared: (any BudgetStore)? = nil) {
+        configured = tenants.map { Tenant(name: $0.name, keySHA256: $0.keySHA256.lowercased(), budget: $0.budget) }
+        self.shared = shared
+        var ledger = BudgetLedger(budgets: [:])
+        for t in configured {
+            byKeyHash[t.keySHA256] = t
+            ledger.setBudget(t.budget, for: t.name)
         }
-        byKeyHash = map
-        ledger = BudgetLedger(budgets: budgets)
-        requiresKey = !tenants.isEmpty
+        self.ledger = ledger
     }
+
+    /// Replaces the store's tenants (the configuration's stay; a store tenant with a configured name is ignored).
+    /// - Returns: newly rejected records with why (a malformed budget or key), for the log.
+    @discardableResult
+    func load(stored records: [TenantRecord]) -> [(String, String)] {
+        var fresh: [(String, String)] = []
+        let configuredNames = Set(configured.map(\.name))
+        byKeyHash = [:]
+        var budgets: [String: TenantBudget?] = [:]
+        for t in configured {
+            byKeyHash[t.keySHA256] = t
+            budgets[t.name] = t.budget
+        }
+        for r in records where !configuredNames.contains(r.name) {
+            var budget: TenantBudget?
+            if let spec = r.budget {
+                do { budget = try TenantBudget.parse("\(r.name):\(spec)").budget } catch {
+                    if rejectedRecords[r.name] == nil { fresh.append((r.name, error.description)) }
+                    rejectedRecords[r.name] = error.description
+                    continue
+                }
+            }
+            byKeyHash[r.keySHA256.lowercased()] = Tenant(name: r.name, keySHA256: r.keySHA256.lowercased(), budget: budget, sloClass: r.sloClass)
+            budgets[r.name] = budget
+        }
+        for name in Set(ledger.budgets.keys).subtracting(budgets.keys) { ledger.setBudget(nil, for: name) }
+        for (name, budget) in budgets where ledger.budgets[name] != budget { ledger.setBudget(budget, for: name) }
+        return fresh
+    }
+
+    /// Tenants with a budget and the start of their current period, seconds since 1970.
+    func budgetPeriods(now: Double) -> [(tenant: String, periodStart: Double)] {
+        ledger.budgets.map { ($0.key, (now / $0.value.periodSeconds).rounded(.down) * $0.value.periodSeconds) }
+    }
+
+    /// Charges spending recorded before this process started (the in-process accounts only).
+    func restore(tenant: String, spend: Spend, now: Double) {
+        guard shared == nil else { return }
+        ledger.charge(tenant: tenant, usd: spend.usd, tokens: spend.tokens, now: now)
+    }
+
+    /// Whether requests must carry a known key.
+    var requiresKey: Bool { !byKeyHash.isEmpty }
 
     /// SHA-256 of a key, lower-case hex (what the configuration stores).
     static func hash(_ key: String) -> String {
         SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// The tenant of an `Authorization: Bearer KEY` header. - Throws: ``OpenAIError`` 401 when a key is required
-    /// and missing or unknown.
-    func authenticate(_ authorization: String?) throws(OpenAIError) -> String? {
+    /// The tenant of an `Authorization: Bearer KEY` header (`nil` when no key is required), with its default SLO class.
+    /// - Throws: ``OpenAIError`` 401 when a key is required and missing or unknown.
+    func authenticate(_ authorization: String?) throws(OpenAIError) -> (name: String, sloClass: String?)? {
         guard requiresKey else { return nil }
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
             throw OpenAIError(.unauthorized, "missing API key: send 'Authorization: Bearer KEY'", code: "invalid_api_key")
@@ -47,25 +97,52 @@ actor TenantRegistry {
         guard let tenant = byKeyHash[Self.hash(key)] else {
             throw OpenAIError(.unauthorized, "unknown API key", code: "invalid_api_key")
         }
-        return tenant.name
+        return (tenant.name, tenant.sloClass)
     }
 
-    /// Reserves `tokens` (and `usd`) for `tenant`. - Throws: ``OpenAIError`` 429 with `Retry-After` when over budget.
-    func reserve(tenant: String, tokens: Double, usd: Double, now: Double) throws(OpenAIError) -> Int {
-        guard let budget = ledger.budgets[tenant] else { return 0 }
-        guard ledger.reserve(tenant: tenant, usd: usd, tokens: tokens, now: now) else {
+    /// A reservation to settle later.
+    struct Reservation: Sendable {
+        var tenant: String
+        var period: Int
+        var tokens: Double
+        var usd: Double
+    }
+
+    /// Reserves `tokens` and `usd` for `tenant` (`nil` when it has no budget).
+    /// - Throws: ``OpenAIError`` 429 with `Retry-After` when over budget, 503 when the shared store is unreachable.
+    func reserve(tenant: String, tokens: Double, usd: Double, now: Double) async throws(OpenAIError) -> Reservation? {
+        guard let budget = ledger.budgets[tenant] else { return nil }
+        let period = ledger.period(tenant: tenant, now: now)
+        let fits: Bool
+        if let shared {
+            do {
+                fits = try await shared.reserve(
+                    tenant: tenant, period: period, usd: usd, tokens: tokens, usdLimit: budget.usdPerPeriod, tokensLimit: budget.tokensPerPeriod)
+            } catch {
+                throw OpenAIError(.serviceUnavailable, "the budget store is unreachable: \(error.description)", type: "server_error",
+                                  code: "budget_store_unavailable", retryAfterSeconds: 1)
+            }
+        } else {
+            fits = ledger.reserve(tenant: tenant, usd: usd, tokens: tokens, now: now)
+        }
+        guard fits else {
             ledger.count(tenant: tenant, rejected: true)
-            let periodEnd = (now / budget.periodSeconds).rounded(.down) * budget.periodSeconds + budget.periodSeconds
+            let periodEnd = Double(period + 1) * budget.periodSeconds
             throw OpenAIError(
                 .tooManyRequests, "tenant \(tenant) is over its budget for this period", type: "rate_limit_error", code: "budget_exceeded",
                 retryAfterSeconds: max(1, Int((periodEnd - now).rounded(.up))))
         }
-        return ledger.period(tenant: tenant, now: now)
+        return Reservation(tenant: tenant, period: period, tokens: tokens, usd: usd)
     }
 
     /// Settles a reservation to what was used.
-    func settle(tenant: String, period: Int, reservedTokens: Double, reservedUSD: Double, tokens: Double, usd: Double) {
-        ledger.settle(tenant: tenant, period: period, reservedUSD: reservedUSD, reservedTokens: reservedTokens, usd: usd, tokens: tokens)
+    func settle(_ r: Reservation, tokens: Double, usd: Double) async {
+        if let shared {
+            // A failure here leaves the worst case charged: conservative, never an overspend.
+            try? await shared.adjust(tenant: r.tenant, period: r.period, usd: usd - r.usd, tokens: tokens - r.tokens)
+        } else {
+            ledger.settle(tenant: r.tenant, period: r.period, reservedUSD: r.usd, reservedTokens: r.tokens, usd: usd, tokens: tokens)
+        }
     }
 }
 
@@ -73,4 +150,10 @@ actor TenantRegistry {
 public enum APIKeys: Sendable {
     /// The SHA-256 of a key as the configuration stores it (lower-case hex).
     public static func sha256Hex(_ key: String) -> String { TenantRegistry.hash(key) }
+
+    /// A new random key (`sk-sluice-` and 32 hex digits).
+    public static func generate() -> String {
+        var g = SystemRandomNumberGenerator()
+        return "sk-sluice-" + (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max, using: &g)) }.joined()
+    }
 }

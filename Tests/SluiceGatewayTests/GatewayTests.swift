@@ -5,13 +5,24 @@ import NIOCore
 import NIOHTTP1
 import SluiceCore
 import SluiceGateway
+import SluiceLedger
+import Synchronization
 import Testing
+
+/// What fake upstreams saw (shared across tests: entries carry the upstream's name).
+final class UpstreamObservations: Sendable {
+    static let shared = UpstreamObservations()
+    private let lines = Mutex<[String]>([])
+    func record(_ line: String) { lines.withLock { $0.append(line) } }
+    func contains(_ line: String) -> Bool { lines.withLock { $0.contains(line) } }
+}
 
 /// The gateway end to end over HTTP, against fake OpenAI-compatible upstreams served by Hummingbird.
 struct GatewayTests {
     /// Runs `body` with the gateway and its upstreams listening; hands it the gateway's base URL.
     static func withGateway(upstreams specs: [(name: String, failing: Bool)], router: String = "round-robin",
                             configure: @Sendable (inout GatewayConfig) -> Void = { _ in },
+                            store: (any LedgerStore)? = nil,
                             _ body: @escaping @Sendable (String) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var ports: [Int] = []
@@ -28,10 +39,9 @@ struct GatewayTests {
                 })
             var configured = config
             configure(&configured)
-            let gateway = try Gateway(config: configured)
+            let gateway = try Gateway(config: configured, store: store)
             let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-            let app = gateway.application { continuation.yield($0) }
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            group.addTask { try await gateway.run(handlingSignals: false) { continuation.yield($0) } }
             var gatewayPort = 0
             for await p in stream { gatewayPort = p; break }
             try await body("http://127.0.0.1:\(gatewayPort)")
@@ -47,6 +57,22 @@ struct GatewayTests {
             if name.hasPrefix("slow") { try await Task.sleep(for: .milliseconds(400)) }
             let body = try await request.body.collect(upTo: 1 << 20)
             let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] ?? [:]
+            if name.hasPrefix("endless") {
+                // Streams until the gateway goes away; records when its writes start failing (the cancellation).
+                return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
+                    do {
+                        while true {
+                            try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"))
+                            try await Task.sleep(for: .milliseconds(20))
+                        }
+                    } catch {
+                        UpstreamObservations.shared.record("\(name) cancelled")
+                    }
+                })
+            }
+            if name.hasPrefix("stall") {
+                try await Task.sleep(for: .seconds(3))
+            }
             if object["stream"] as? Bool == true {
                 return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
                     for token in ["he", "llo", "[DONE]"] {
@@ -57,7 +83,8 @@ struct GatewayTests {
                     try await writer.finish(nil)
                 })
             }
-            let answer = "{\"object\":\"chat.completion\",\"by\":\"\(name)\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"hello\"}}]}"
+            let usage = name.hasPrefix("usage") ? ",\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}" : ""
+            let answer = "{\"object\":\"chat.completion\",\"by\":\"\(name)\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"hello\"}}]\(usage)}"
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: answer)))
         }
         return Application(

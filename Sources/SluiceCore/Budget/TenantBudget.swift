@@ -118,7 +118,7 @@ public struct BudgetLedger: Sendable {
     }
 
     /// The budgets.
-    public let budgets: [String: TenantBudget]
+    public private(set) var budgets: [String: TenantBudget]
     /// Accounts by tenant.
     public private(set) var accounts: [String: Account] = [:]
 
@@ -167,6 +167,21 @@ public struct BudgetLedger: Sendable {
         }
         a.totalUSD += usd
         a.totalTokens += tokens
+        accounts[tenant] = a
+    }
+
+    /// Sets (or with `nil` removes) `tenant`'s budget; its spending so far in the period is kept.
+    public mutating func setBudget(_ budget: TenantBudget?, for tenant: String) {
+        budgets[tenant] = budget
+    }
+
+    /// Charges `usd` and `tokens` already spent in the period of `now` (restoring the spending a ledger recorded
+    /// before a restart), whether or not it fits.
+    public mutating func charge(tenant: String, usd: Double, tokens: Double, now: Double) {
+        guard budgets[tenant] != nil else { return }
+        var a = rolled(tenant, now: now)
+        a.usd += usd
+        a.tokens += tokens
         accounts[tenant] = a
     }
 

@@ -9,7 +9,9 @@ struct Serve: AsyncParsableCommand {
         abstract: "Run the OpenAI-compatible gateway in front of real engines (POST /v1/chat/completions, /v1/completions).",
         discussion: """
             The configuration (YAML) names the listening address, the router (any of 'sluice simulate --help') and the \
-            upstream engines: name, url, model, pricePerHourUSD, maxConcurrency. See the README for the schema.
+            upstream engines: name, url, model, engine, pricePerHourUSD (or per-token prices), maxConcurrency; the ledger \
+            (sqlite file, default sluice-ledger.db beside the configuration, or postgres URL), tenants and SLO classes. \
+            See the README for the schema.
             """)
 
     @Option(help: ArgumentHelp("Gateway configuration file (YAML).", valueName: "FILE"))
@@ -24,9 +26,15 @@ struct Serve: AsyncParsableCommand {
             guard (0...65_535).contains(port) else { throw SluiceError.invalidValue(field: "--port", value: "\(port)", allowed: "0...65535") }
             configuration.listen.port = port
         }
-        let gateway = try Gateway(config: configuration)
+        let gateway = try await Gateway.open(config: configuration)
         let host = configuration.listen.host
-        let summary = "\(configuration.upstreams.count) upstreams, router \(configuration.router)"
+        let ledger: String
+        switch configuration.ledger {
+        case .none: ledger = "no ledger"
+        case .sqlite(let path, _): ledger = "ledger sqlite:\(path)"
+        case .postgres(let url): ledger = "ledger \(url.replacingOccurrences(of: #":[^:@/]*@"#, with: ":***@", options: .regularExpression))"
+        }
+        let summary = "\(configuration.upstreams.count) upstreams, router \(configuration.router), \(ledger)"
         try await gateway.run { port in
             FileHandle.standardOutput.write(Data("sluice gateway listening on http://\(host):\(port) (\(summary))\n".utf8))
         }

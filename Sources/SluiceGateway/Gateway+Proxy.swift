@@ -1,0 +1,250 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HTTPTypes
+import NIOCore
+import NIOHTTP1
+import SluiceCore
+import SluiceLedger
+
+extension Gateway {
+    /// Seconds between checks that the client of a non-streamed request is still connected.
+    static let disconnectPollSeconds = 0.1
+
+    /// Handles one request: the answer, or the gateway's own error; either way a ledger entry.
+    func handle(_ request: Request, context: GatewayRequestContext, path: String) async -> Response {
+        var exchange = Exchange(id: ids.next(), receivedSeconds: GatewayClock.monotonicSeconds())
+        do {
+            return try await proxy(request, context: context, path: path, exchange: &exchange)
+        } catch {
+            metrics.refused(code: error.code)
+            await ledger?.record(exchange.entry(status: Int(error.status.code), errorCode: error.code))
+            var response = error.response()
+            response.headers[Self.requestIDHeader] = exchange.id
+            return response
+        }
+    }
+
+    static let requestIDHeader = HTTPField.Name("x-request-id")!
+    static let upstreamHeader = HTTPField.Name("x-sluice-upstream")!
+    static let sloKindHeader = HTTPField.Name("x-sluice-slo-kind")!
+    static let sloClassHeader = HTTPField.Name("x-sluice-slo-class")!
+    static let queueHeader = HTTPField.Name("x-sluice-queue-ms")!
+    static let predictedCostHeader = HTTPField.Name("x-sluice-predicted-cost-usd")!
+
+    /// Checks, budgets, queues, routes and forwards. - Throws: ``OpenAIError`` when the gateway answers itself.
+    func proxy(_ request: Request, context: GatewayRequestContext, path: String, exchange: inout Exchange) async throws(OpenAIError) -> Response {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: config.maxBodyBytes) } catch {
+            throw OpenAIError(.contentTooLarge, "the request body exceeds \(config.maxBodyBytes) bytes", code: "body_too_large")
+        }
+        let tenant = try await tenants.authenticate(request.headers[.authorization])
+        exchange.tenant = tenant?.name
+        let metadata = try RequestMetadata(request.headers, classes: config.sloClasses, defaultClass: tenant?.sloClass)
+        exchange.sloClass = metadata.sloClass
+        exchange.targets = metadata.targets
+        let parsed = try Self.parse(Data(buffer.readableBytesView), path: path)
+        exchange.model = parsed.model
+        exchange.stream = parsed.stream
+        exchange.promptTokens = parsed.promptTokensEstimate
+        guard pool.serves(parsed.model) else {
+            throw OpenAIError(.notFound, "model '\(parsed.model)' is not served; see GET /v1/models", code: "model_not_found")
+        }
+        // Budget: reserve the worst case before anything is forwarded; settled to what was used once answered.
+        let maxOutput = parsed.maxTokens ?? Self.budgetDefaultMaxTokens
+        let worstTokens = Double(parsed.promptTokensEstimate + maxOutput)
+        var reservation: TenantRegistry.Reservation?
+        if let tenant {
+            let worstUSD = await pool.worstCaseCost(model: parsed.model, promptTokens: parsed.promptTokensEstimate, maxOutputTokens: maxOutput)
+            reservation = try await tenants.reserve(tenant: tenant.name, tokens: worstTokens, usd: worstUSD, now: GatewayClock.unixSeconds())
+        }
+        let settlement = Settlement(tenants: tenants, reservation: reservation)
+        let info = RequestInfo(id: 0, arrivalSeconds: 0, promptTokens: parsed.promptTokensEstimate, sloClass: 0, priority: metadata.priority)
+        let order = QueuedRequest(
+            requestID: 0, handle: 0, arrivalSeconds: exchange.receivedSeconds, promptTokens: parsed.promptTokensEstimate,
+            predictedOutputTokens: Double(metadata.expectedOutputTokens ?? config.defaultExpectedOutputTokens), sloClass: 0,
+            targets: metadata.targets)
+        var excluded = Set<Int>()
+        while true {
+            let lease: UpstreamPool.Lease?
+            do {
+                lease = try await pool.acquireWaiting(
+                    model: parsed.model, request: info, order: order, targets: metadata.targets,
+                    expectedOutputTokens: metadata.expectedOutputTokens, excluded: excluded, maxWaitSeconds: config.maxQueueSeconds)
+            } catch {
+                await settlement.settle(tokens: 0, usd: 0)
+                if error == .queueFull {
+                    throw OpenAIError(
+                        .serviceUnavailable, "the gateway queue is full (\(config.maxQueueLength) requests waiting)", type: "server_error",
+                        code: "queue_full", retryAfterSeconds: 1)
+                }
+                throw OpenAIError(
+                    .serviceUnavailable, "no upstream of '\(parsed.model)' freed up within \(config.maxQueueSeconds) s", type: "server_error",
+                    code: "queue_timeout", retryAfterSeconds: 1)
+            }
+            guard let lease else {
+                await settlement.settle(tokens: 0, usd: 0)
+                throw OpenAIError(
+                    .serviceUnavailable, "no healthy upstream of '\(parsed.model)' is left to try", type: "server_error", code: "no_capacity",
+                    retryAfterSeconds: 1)
+            }
+            let upstream = config.upstreams[lease.upstream]
+            exchange.attempts += 1
+            exchange.upstream = upstream.name
+            exchange.dispatchedSeconds = GatewayClock.monotonicSeconds()
+            exchange.predictedCostUSD = lease.predictedCostUSD
+            metrics.inFlight(upstream: upstream.name, count: await pool.inFlight(lease.upstream))
+            var outgoing = HTTPClientRequest(url: upstream.url + path)
+            outgoing.method = .POST
+            outgoing.headers.add(name: "content-type", value: "application/json")
+            outgoing.headers.add(name: "x-request-id", value: exchange.id)
+            outgoing.body = .bytes(buffer)
+            let response: HTTPClientResponse
+            var answer: ByteBuffer?
+            do {
+                (response, answer) = try await exchangeUnlessDisconnected(outgoing, collecting: !parsed.stream, channel: context.channel)
+            } catch is ClientDisconnected {
+                metrics.cancelled(upstream: upstream.name)
+                await finish(&exchange, lease: lease, upstream: upstream, settlement: settlement, completionTokens: 0, status: 499, code: "client_disconnected")
+                throw OpenAIError(.init(code: 499), "the client disconnected; the upstream request was cancelled", code: "client_disconnected")
+            } catch is CollectFailed {
+                await finish(&exchange, lease: lease, upstream: upstream, settlement: settlement, completionTokens: 0, status: 502, code: "upstream_failed")
+                throw OpenAIError(.badGateway, "upstream \(upstream.name) failed while answering", type: "server_error", code: "upstream_failed")
+            } catch {
+                // Nothing streamed yet: mark it down and try another upstream (the health check brings it back).
+                await pool.release(lease)
+                await pool.setHealthy(lease.upstream, false)
+                excluded.insert(lease.upstream)
+                continue
+            }
+            if response.status.code >= 500 {
+                await pool.release(lease)
+                excluded.insert(lease.upstream)
+                continue
+            }
+            var headers: HTTPFields = [:]
+            headers[.contentType] = response.headers.first(name: "content-type") ?? "application/json"
+            headers[Self.requestIDHeader] = exchange.id
+            headers[Self.upstreamHeader] = upstream.name
+            headers[Self.sloKindHeader] = metadata.targets.kind.rawValue
+            if let c = metadata.sloClass { headers[Self.sloClassHeader] = c }
+            if let p = lease.predictedCostUSD { headers[Self.predictedCostHeader] = String(format: "%.9f", p) }
+            headers[Self.queueHeader] = String(format: "%.3f", ((exchange.dispatchedSeconds ?? 0) - exchange.receivedSeconds) * 1000)
+            let status = HTTPResponse.Status(code: Int(response.status.code))
+            if parsed.stream {
+                return Response(status: status, headers: headers, body: streamBody(
+                    response, lease: lease, upstream: upstream, status: Int(status.code), exchange: exchange, settlement: settlement))
+            }
+            guard let answer else {
+                await finish(&exchange, lease: lease, upstream: upstream, settlement: settlement, completionTokens: 0, status: 502, code: "upstream_failed")
+                throw OpenAIError(.badGateway, "upstream \(upstream.name) sent no answer body", type: "server_error", code: "upstream_failed")
+            }
+            // The engine's reported usage settles the budget and the ledger; without it the estimate and the worst case stand.
+            let usage = (try? JSONSerialization.jsonObject(with: Data(answer.readableBytesView)) as? [String: Any])?["usage"] as? [String: Any]
+            if let p = usage?["prompt_tokens"] as? Int { exchange.promptTokens = p }
+            let completion = usage?["completion_tokens"] as? Int
+            await finish(
+                &exchange, lease: lease, upstream: upstream, settlement: settlement, completionTokens: completion ?? maxOutput,
+                status: Int(status.code), code: status.code >= 400 ? "upstream_\(status.code)" : nil)
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: answer))
+        }
+    }
+
+    /// The client went away before the answer was complete.
+    struct ClientDisconnected: Error {}
+
+    /// The upstream's answer failed after its head arrived.
+    struct CollectFailed: Error {}
+
+    /// Sends `outgoing` and waits for the answer's head (and with `collecting`, its whole body), unless the client
+    /// disconnects first: then the upstream request is cancelled and ``ClientDisconnected`` thrown.
+    func exchangeUnlessDisconnected(
+        _ outgoing: HTTPClientRequest, collecting: Bool, channel: any Channel
+    ) async throws -> (HTTPClientResponse, ByteBuffer?) {
+        let client = self.client
+        let timeout = TimeAmount.milliseconds(Int64(config.upstreamTimeoutSeconds * 1000))
+        return try await withThrowingTaskGroup(of: (HTTPClientResponse, ByteBuffer?)?.self) { group in
+            group.addTask {
+                let response = try await client.execute(outgoing, timeout: timeout)
+                guard collecting, response.status.code < 500 else { return (response, nil) }
+                do { return (response, try await response.body.collect(upTo: Self.maxResponseBytes)) } catch { throw CollectFailed() }
+            }
+            group.addTask {
+                while channel.isActive { try await Task.sleep(for: .seconds(Self.disconnectPollSeconds)) }
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else { throw ClientDisconnected() }
+            return result
+        }
+    }
+
+    /// Ends a request's time on its upstream: GPU share, cost, budget, metrics, ledger (committed before returning).
+    func finish(
+        _ exchange: inout Exchange, lease: UpstreamPool.Lease, upstream: GatewayConfig.Upstream, settlement: Settlement, completionTokens: Int,
+        status: Int, code: String?
+    ) async {
+        exchange.completionTokens = completionTokens
+        exchange.gpuSeconds = await pool.release(lease, completionTokens: completionTokens)
+        exchange.costUSD = upstream.isTokenPriced
+            ? upstream.tokenCharge(promptTokens: exchange.promptTokens, completionTokens: completionTokens)
+            : exchange.gpuSeconds * upstream.pricePerHourUSD / 3600
+        await settlement.settle(tokens: Double(exchange.promptTokens + completionTokens), usd: exchange.costUSD)
+        let now = GatewayClock.monotonicSeconds()
+        metrics.finished(upstream: upstream.name, code: status, duration: .seconds(now - exchange.receivedSeconds))
+        metrics.cost(tenant: exchange.tenant, upstream: upstream.name, usd: exchange.costUSD)
+        metrics.inFlight(upstream: upstream.name, count: await pool.inFlight(lease.upstream))
+        await ledger?.record(exchange.entry(status: status, errorCode: code))
+    }
+
+    /// The streamed answer: chunks passed on as they come; a broken upstream ends it with an SSE error event; a client
+    /// that went away stops the reading, which cancels the upstream request.
+    func streamBody(
+        _ response: HTTPClientResponse, lease: UpstreamPool.Lease, upstream: GatewayConfig.Upstream, status: Int, exchange: Exchange,
+        settlement: Settlement
+    ) -> ResponseBody {
+        ResponseBody { writer in
+            var exchange = exchange
+            var scanner = StreamUsageScanner()
+            var code: String?
+            var finalStatus = status
+            do {
+                for try await chunk in response.body {
+                    let now = GatewayClock.monotonicSeconds()
+                    if exchange.firstByteSeconds == nil { metrics.firstByte(upstream: upstream.name, duration: .seconds(now - exchange.receivedSeconds)) }
+                    exchange.chunk(at: now)
+                    scanner.scan(chunk)
+                    do { try await writer.write(chunk) } catch {
+                        code = "client_disconnected"
+                        finalStatus = 499
+                        metrics.cancelled(upstream: upstream.name)
+                        break
+                    }
+                }
+            } catch {
+                // The upstream broke after bytes were sent: end the stream with a final SSE error event.
+                code = "upstream_failed"
+                finalStatus = 502
+                let event = "data: {\"error\":{\"message\":\"upstream \(upstream.name) failed mid-stream\",\"type\":\"server_error\",\"code\":\"upstream_failed\"}}\n\n"
+                try? await writer.write(ByteBuffer(string: event))
+            }
+            if let p = scanner.reportedPromptTokens { exchange.promptTokens = p }
+            await finish(
+                &exchange, lease: lease, upstream: upstream, settlement: settlement, completionTokens: scanner.completionTokens, status: finalStatus,
+                code: code)
+            if code != "client_disconnected" { try await writer.finish(nil) }
+        }
+    }
+}
+
+/// A budget reservation to settle once, whatever path the request takes.
+struct Settlement: Sendable {
+    let tenants: TenantRegistry
+    let reservation: TenantRegistry.Reservation?
+
+    /// Settles to what was used (0 and 0 when nothing was served).
+    func settle(tokens: Double, usd: Double) async {
+        guard let reservation else { return }
+        await tenants.settle(reservation, tokens: tokens, usd: usd)
+    }
+}

@@ -1,0 +1,167 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SluiceCore
+@testable import SluiceGateway
+import SluiceLedger
+import Testing
+
+/// The gateway's cost ledger, cost accounting, SLO verdicts, tenants from the store and client cancellation, end to end
+/// over HTTP.
+struct GatewayLedgerTests {
+    static func store() throws -> SQLiteLedgerStore {
+        try SQLiteLedgerStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("gw-ledger-\(UUID().uuidString).db").path)
+    }
+
+    @Test func everyAnswerIsInTheLedgerWithTokensCostAndSLO() async throws {
+        let store = try Self.store()
+        try await GatewayTests.withGateway(upstreams: [("usage-a", false)], configure: { c in
+            c.upstreams[0].pricePerHourUSD = 3600  // $1 per GPU-second: cost equals GPU-seconds
+        }, store: store) { base in
+            let ok = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-deadline-ms", "60000")])
+            #expect(ok.status == 200)
+            let id = try #require(ok.headers["x-request-id"])
+            let second = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-ttft-ms", "0.001")])
+            #expect(second.headers["x-sluice-predicted-cost-usd"] != nil, "a prediction once the upstream has answered once")
+            let stream = try await GatewayTests.post(
+                base + "/v1/chat/completions", #"{"model":"tiny","stream":true,"messages":[{"role":"user","content":"hi"}]}"#)
+            #expect(stream.status == 200)
+            let refused = try await GatewayTests.post(base + "/v1/chat/completions", #"{"model":"nope","messages":[{"role":"user","content":"x"}]}"#)
+            #expect(refused.status == 404)
+            let entries = try await store.recentEntries(limit: 10)
+            #expect(entries.count == 4)
+            let first = try #require(entries.first { $0.requestID == id })
+            #expect(first.upstream == "usage-a" && first.status == 200 && first.promptTokens == 3 && first.completionTokens == 2)
+            #expect(first.gpuSeconds > 0 && abs(first.costUSD - first.gpuSeconds) < 1e-9 && first.sloMet == true)
+            #expect(first.e2eSeconds >= first.queueSeconds && first.predictedCostUSD == nil)
+            let late = try #require(entries.first { $0.requestID == second.headers["x-request-id"] })
+            #expect(late.sloMet == false, "a 1 µs TTFT target cannot be met")
+            #expect(late.predictedCostUSD != nil)
+            let streamed = try #require(entries.first { $0.stream })
+            #expect(streamed.completionTokens == 2, "two content events, [DONE] not counted")
+            #expect(streamed.ttftSeconds != nil && streamed.ttftSeconds! <= streamed.e2eSeconds)
+            let notFound = try #require(entries.first { $0.status == 404 })
+            #expect(notFound.upstream == nil && notFound.errorCode == "model_not_found" && notFound.costUSD == 0)
+            let report = try await store.usage(fromUnixSeconds: 0, toUnixSeconds: Date().timeIntervalSince1970 + 1)
+            #expect(report.byUpstream.first { $0.key == "usage-a" }?.requests == 3)
+            #expect(report.byUpstream.first { $0.key == "(gateway)" }?.failed == 1)
+        }
+    }
+
+    @Test func tokenPricedUpstreamsAreChargedPerToken() async throws {
+        let store = try Self.store()
+        try await GatewayTests.withGateway(upstreams: [("usage-api", false)], configure: { c in
+            c.upstreams[0].inputPricePerMillionUSD = 1_000_000  // $1 per prompt token
+            c.upstreams[0].outputPricePerMillionUSD = 2_000_000  // $2 per output token
+        }, store: store) { base in
+            _ = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat)
+            let entry = try #require(try await store.recentEntries(limit: 1).first)
+            #expect(entry.costUSD == 3 * 1 + 2 * 2)
+        }
+    }
+
+    @Test func tenantsAddedToTheStoreAreAcceptedAndBudgetsSurviveARestart() async throws {
+        let store = try Self.store()
+        try await store.upsertTenant(TenantRecord(name: "team", keySHA256: APIKeys.sha256Hex("store-key-1"), budget: "tokens=12,period=3600"))
+        let auth = [("authorization", "Bearer store-key-1")]
+        try await GatewayTests.withGateway(upstreams: [("usage-a", false)], store: store) { base in
+            #expect(try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat).status == 401)
+            // Reserves 1 + 8 = 9 tokens, settled to the reported 5: then 5 + 9 > 12 is refused.
+            #expect(try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: auth).status == 200)
+            let over = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: auth)
+            #expect(over.status == 429 && over.body.contains("budget_exceeded"))
+        }
+        // A new gateway over the same ledger restores the period's spending: still over budget.
+        try await GatewayTests.withGateway(upstreams: [("usage-a", false)], store: store) { base in
+            let over = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: auth)
+            #expect(over.status == 429)
+        }
+        let entries = try await store.recentEntries(limit: 10)
+        #expect(entries.filter { $0.tenant == "team" }.count == 3)
+    }
+
+    @Test func sloClassesSupplyTargetsAndUnknownClassesAreRefused() async throws {
+        try await GatewayTests.withGateway(upstreams: [("a", false)], configure: { c in
+            c.sloClasses = ["chat": .init(ttftMs: 500), "batch": .init(deadlineMs: 60_000)]
+        }) { base in
+            let chat = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-slo-class", "chat")])
+            #expect(chat.headers["x-sluice-slo-kind"] == "interactive")
+            let batch = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-slo-class", "batch")])
+            #expect(batch.headers["x-sluice-slo-kind"] == "e2e")
+            let unknown = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-slo-class", "gold")])
+            #expect(unknown.status == 400 && unknown.body.contains("batch, chat"))
+        }
+    }
+
+    @Test func aClientThatDisconnectsCancelsItsUpstreamRequest() async throws {
+        let store = try Self.store()
+        try await GatewayTests.withGateway(upstreams: [("endless-1", false), ("stall-1", false)], router: "round-robin", store: store) { base in
+            // Streaming: read a few chunks, then go away.
+            let streaming = Task {
+                var request = HTTPClientRequest(url: base + "/v1/chat/completions")
+                request.method = .POST
+                request.headers.add(name: "content-type", value: "application/json")
+                request.body = .bytes(ByteBuffer(string: #"{"model":"tiny","stream":true,"messages":[{"role":"user","content":"hi"}]}"#))
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                var chunks = 0
+                for try await _ in response.body {
+                    chunks += 1
+                    if chunks == 3 { break }
+                }
+                return chunks
+            }
+            #expect(try await streaming.value == 3)
+            // Non-streaming: the stalled upstream answers after 3 s; the client gives up after 0.3 s.
+            let impatient = Task { try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat) }
+            try await Task.sleep(for: .milliseconds(300))
+            impatient.cancel()
+            _ = try? await impatient.value
+            let deadline = ContinuousClock.now + .seconds(5)
+            while ContinuousClock.now < deadline && !UpstreamObservations.shared.contains("endless-1 cancelled") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(UpstreamObservations.shared.contains("endless-1 cancelled"), "the upstream stream was cut when the client left")
+            while ContinuousClock.now < deadline, Set(try await store.recentEntries(limit: 5).compactMap(\.upstream)).count < 2 { try await Task.sleep(for: .milliseconds(50)) }
+            let entries = try await store.recentEntries(limit: 5)
+            // (AHC may resend a request whose connection it closed itself: each copy must be cancelled alike.)
+            #expect(Set(entries.compactMap(\.upstream)) == ["endless-1", "stall-1"])
+            #expect(entries.allSatisfy { $0.errorCode == "client_disconnected" && $0.status == 499 }, "\(entries.map { ($0.upstream, $0.status, $0.errorCode, $0.e2eSeconds) })")
+            // Had the gateway not noticed, the stalled answer (3 s) would have been recorded as a 200.
+        }
+    }
+
+    @Test func streamScannerCountsEventsAndReadsUsageAcrossChunkBoundaries() {
+        let text = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n"
+            + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\": 17,\"completion_tokens\":42}}\n\ndata: [DONE]\n\n"
+        for split in [1, 3, 7, 1000] {
+            var scanner = StreamUsageScanner()
+            let bytes = Array(text.utf8)
+            var i = 0
+            while i < bytes.count {
+                scanner.scan(ByteBuffer(bytes: bytes[i..<min(bytes.count, i + split)]))
+                i += split
+            }
+            #expect(scanner.events == 3 && scanner.completionTokens == 42 && scanner.reportedPromptTokens == 17, "split \(split)")
+        }
+        var plain = StreamUsageScanner()
+        plain.scan(ByteBuffer(string: "data: {\"x\":\"data: inside\"}\n\ndata: {}\n\ndata: [DONE]\n\n"))
+        #expect(plain.completionTokens == 2, "only line-initial data: counts")
+    }
+
+    @Test func engineLoadSignalsAreRead() {
+        let vllm = """
+            # HELP vllm:num_requests_running Number of requests running
+            vllm:num_requests_running{model_name="m"} 3.0
+            vllm:num_requests_waiting{model_name="m"} 2
+            vllm:kv_cache_usage_perc{model_name="m"} 0.25
+            vllm:num_requests_running{model_name="other"} 1
+            """
+        #expect(EngineLoad.fromPrometheus(vllm, engine: .vllm) == EngineLoad(running: 4, waiting: 2, kvUsage: 0.25))
+        let sglang = "sglang:num_running_reqs 5\nsglang:num_queue_reqs 1 1712345678\nsglang:token_usage 0.5\n"
+        #expect(EngineLoad.fromPrometheus(sglang, engine: .sglang) == EngineLoad(running: 5, waiting: 1, kvUsage: 0.5))
+        let slots = Data(#"[{"id":0,"is_processing":true},{"id":1,"is_processing":false},{"id":2,"state":1}]"#.utf8)
+        #expect(EngineLoad.fromLlamaSlots(slots) == EngineLoad(running: 2, waiting: nil, kvUsage: nil))
+        #expect(EngineLoad.fromLlamaSlots(Data("nope".utf8)) == nil)
+    }
+}
