@@ -80,6 +80,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `sluice engine`: the simulator's engine model served in real time behind an OpenAI-compatible API.
+        .target(
+            name: "SluiceEngine",
+            dependencies: [
+                "SluiceCore",
+                "SluiceSimulator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
         .executableTarget(
             name: "sluice",
             dependencies: [
@@ -87,6 +98,7 @@ let package = Package(
                 "SluiceSimulator",
                 "SluiceGateway",
                 "SluiceLedger",
+                "SluiceEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -24,6 +24,8 @@ public struct Gateway: Sendable {
     public let ledger: LedgerWriter?
     let ids = RequestIDs()
     let logger: Logger
+    /// Whether ``run(handlingSignals:onServerRunning:)`` shuts the client down when it returns.
+    var ownsClient = false
 
     /// Creates the gateway over `store` (the ledger and tenant store; `nil`: none). - Throws: ``SluiceError`` for a bad
     /// router name.
@@ -46,8 +48,19 @@ public struct Gateway: Sendable {
         }
     }
 
-    /// Opens the store named by `config.ledger` and creates the gateway. - Throws: ``LedgerError``, ``SluiceError``.
-    public static func open(config: GatewayConfig, client: HTTPClient = .shared) async throws -> Gateway {
+    /// An HTTP client for the upstreams whose pool holds a connection for every request the upstreams may hold at
+    /// once (AsyncHTTPClient's shared client keeps 8 per host, which would queue requests inside the gateway).
+    public static func upstreamClient(for config: GatewayConfig) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        let perHost = max(8, config.upstreams.map(\.maxConcurrency).max() ?? 8)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: perHost)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// Opens the store named by `config.ledger` and creates the gateway with its own upstream client
+    /// (``upstreamClient(for:)``, shut down when ``run(handlingSignals:onServerRunning:)`` returns).
+    /// - Throws: ``LedgerError``, ``SluiceError``.
+    public static func open(config: GatewayConfig) async throws -> Gateway {
         let store: (any LedgerStore)?
         switch config.ledger {
         case .none: store = nil
@@ -55,7 +68,9 @@ public struct Gateway: Sendable {
             store = try SQLiteLedgerStore(path: path, synchronous: SQLiteLedgerStore.Synchronous(rawValue: synchronous) ?? .normal)
         case .postgres(let url): store = try await PostgresLedgerStore(url: url)
         }
-        return try Gateway(config: config, client: client, store: store)
+        var gateway = try Gateway(config: config, client: upstreamClient(for: config), store: store)
+        gateway.ownsClient = true
+        return gateway
     }
 
     /// Loads the stored tenants and restores this period's spending from the ledger (call before serving).
@@ -117,6 +132,8 @@ public struct Gateway: Sendable {
             defer { group.cancelAll() }
             if handlingSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
         }
+        if ownsClient { try? await client.shutdown() }
+        await ledger?.store.close()
     }
 
     /// Reloads the tenant store every `tenantRefreshSeconds` until cancelled.

@@ -20,30 +20,34 @@ struct LedgerTests {
 
     /// The checks every store must pass.
     static func exercise(_ store: any LedgerStore) async throws {
+        // A window and tenant names of this run's own, so a shared server's earlier runs do not count.
+        let t0 = Double(Int.random(in: 1_000_000...1_000_000_000)) * 10_000
+        let suffix = UUID().uuidString.prefix(8)
+        let (ta, tb) = ("a-\(suffix)", "b-\(suffix)")
         let base = try await store.entryCount()
         try await store.append([
-            entry(1, tenant: "a", upstream: "u1", cost: 0.002, predicted: 0.001, met: true),
-            entry(2, tenant: "a", upstream: "u2", cost: 0.004, met: false),
-            entry(3, tenant: "b", upstream: "u1", status: 429, cost: 0, met: false),
-            entry(4, tenant: nil, upstream: nil, status: 400, cost: 0),
-            entry(5, tenant: "a", upstream: "u1", cost: 1, at: 5_000),  // outside the window
+            entry(1, tenant: ta, upstream: "u1", cost: 0.002, predicted: 0.001, met: true, at: t0 + 1_000),
+            entry(2, tenant: ta, upstream: "u2", cost: 0.004, met: false, at: t0 + 1_000),
+            entry(3, tenant: tb, upstream: "u1", status: 429, cost: 0, met: false, at: t0 + 1_000),
+            entry(4, tenant: nil, upstream: nil, status: 400, cost: 0, at: t0 + 1_000),
+            entry(5, tenant: ta, upstream: "u1", cost: 1, at: t0 + 5_000),  // outside the window
         ])
         #expect(try await store.entryCount() == base + 5)
-        let report = try await store.usage(fromUnixSeconds: 900, toUnixSeconds: 1_100)
-        let a = try #require(report.byTenant.first { $0.key == "a" })
+        let report = try await store.usage(fromUnixSeconds: t0 + 900, toUnixSeconds: t0 + 1_100)
+        let a = try #require(report.byTenant.first { $0.key == ta })
         #expect(a.requests == 2 && a.failed == 0 && a.promptTokens == 20 && a.completionTokens == 10)
         #expect(abs(a.costUSD - 0.006) < 1e-12)
         #expect(abs(a.predictedCostUSD - 0.001) < 1e-12 && abs(a.predictedRequestsCostUSD - 0.002) < 1e-12)
         #expect(a.sloRequests == 2 && a.sloMet == 1 && a.sloAttainment == 0.5)
-        let b = try #require(report.byTenant.first { $0.key == "b" })
+        let b = try #require(report.byTenant.first { $0.key == tb })
         #expect(b.failed == 1 && b.sloAttainment == 0)
         #expect(report.byTenant.contains { $0.key == "(none)" && $0.requests == 1 })
         #expect(report.byUpstream.map(\.key) == ["(gateway)", "u1", "u2"])
         #expect(report.byUpstream.first { $0.key == "u1" }?.requests == 2)
-        let spend = try await store.spend(tenant: "a", sinceUnixSeconds: 2_000)
+        let spend = try await store.spend(tenant: ta, sinceUnixSeconds: t0 + 2_000)
         #expect(spend == Spend(usd: 1, tokens: 15))
         let recent = try await store.recentEntries(limit: 1)
-        #expect(recent.first == entry(5, tenant: "a", upstream: "u1", cost: 1, at: 5_000))
+        #expect(recent.first == entry(5, tenant: ta, upstream: "u1", cost: 1, at: t0 + 5_000))
 
         try await store.upsertTenant(TenantRecord(name: "team", keySHA256: String(repeating: "a", count: 64), budget: "tokens=100", sloClass: "chat"))
         try await store.upsertTenant(TenantRecord(name: "team", keySHA256: String(repeating: "b", count: 64), budget: nil))

@@ -28,6 +28,7 @@ final class Replica {
     private(set) var iterationStartSeconds = 0.0
     private(set) var busySeconds = 0.0
     private(set) var iterations = 0
+    var iterationsRun: Int { iterations }
     /// Largest token count and sequence count of any batch (checked against the limits by tests and reports).
     private(set) var largestBatchTokens = 0
     private(set) var largestBatchSequences = 0
