@@ -68,6 +68,7 @@ let package = Package(
             name: "SluiceGateway",
             dependencies: [
                 "SluiceCore",
+                "SluiceSimulator",
                 "SluiceLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

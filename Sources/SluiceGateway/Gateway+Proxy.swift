@@ -64,22 +64,32 @@ extension Gateway {
             requestID: 0, handle: 0, arrivalSeconds: exchange.receivedSeconds, promptTokens: parsed.promptTokensEstimate,
             predictedOutputTokens: Double(metadata.expectedOutputTokens ?? config.defaultExpectedOutputTokens), sloClass: 0,
             targets: metadata.targets)
+        let band = GatewayConfig.PriorityBand.of(priority: metadata.priority)
+        let (queueLength, queueSeconds) = config.queueLimits(band)
+        if config.admission == "slo", exchangeHasTargets(metadata.targets),
+           !(await pool.canMeet(model: parsed.model, request: info, targets: metadata.targets, expectedOutputTokens: metadata.expectedOutputTokens)) {
+            await settlement.settle(tokens: 0, usd: 0)
+            throw OpenAIError(
+                .serviceUnavailable, "no upstream of '\(parsed.model)' is predicted to meet the request's SLO targets now", type: "server_error",
+                code: "slo_unattainable", retryAfterSeconds: 1)
+        }
         var excluded = Set<Int>()
         while true {
             let lease: UpstreamPool.Lease?
             do {
                 lease = try await pool.acquireWaiting(
                     model: parsed.model, request: info, order: order, targets: metadata.targets,
-                    expectedOutputTokens: metadata.expectedOutputTokens, excluded: excluded, maxWaitSeconds: config.maxQueueSeconds)
+                    expectedOutputTokens: metadata.expectedOutputTokens, excluded: excluded, band: band, maxQueueLength: queueLength,
+                    maxWaitSeconds: queueSeconds)
             } catch {
                 await settlement.settle(tokens: 0, usd: 0)
                 if error == .queueFull {
                     throw OpenAIError(
-                        .serviceUnavailable, "the gateway queue is full (\(config.maxQueueLength) requests waiting)", type: "server_error",
+                        .serviceUnavailable, "the gateway queue of \(band.rawValue)-priority requests is full (\(queueLength) waiting)", type: "server_error",
                         code: "queue_full", retryAfterSeconds: 1)
                 }
                 throw OpenAIError(
-                    .serviceUnavailable, "no upstream of '\(parsed.model)' freed up within \(config.maxQueueSeconds) s", type: "server_error",
+                    .serviceUnavailable, "no upstream of '\(parsed.model)' freed up within \(queueSeconds) s", type: "server_error",
                     code: "queue_timeout", retryAfterSeconds: 1)
             }
             guard let lease else {
@@ -98,6 +108,7 @@ extension Gateway {
             outgoing.method = .POST
             outgoing.headers.add(name: "content-type", value: "application/json")
             outgoing.headers.add(name: "x-request-id", value: exchange.id)
+            if let key = upstream.apiKey { outgoing.headers.add(name: "authorization", value: "Bearer \(key)") }
             outgoing.body = .bytes(buffer)
             let response: HTTPClientResponse
             var answer: ByteBuffer?
@@ -150,6 +161,11 @@ extension Gateway {
         }
     }
 
+    /// Whether `targets` sets anything.
+    func exchangeHasTargets(_ targets: SLOTargets) -> Bool {
+        targets.ttftSeconds != nil || targets.tpotSeconds != nil || targets.tbtSeconds != nil || targets.e2eSeconds != nil
+    }
+
     /// The client went away before the answer was complete.
     struct ClientDisconnected: Error {}
 
@@ -185,7 +201,7 @@ extension Gateway {
         status: Int, code: String?
     ) async {
         exchange.completionTokens = completionTokens
-        exchange.gpuSeconds = await pool.release(lease, completionTokens: completionTokens)
+        exchange.gpuSeconds = await pool.release(lease, promptTokens: exchange.promptTokens, completionTokens: completionTokens)
         exchange.costUSD = upstream.isTokenPriced
             ? upstream.tokenCharge(promptTokens: exchange.promptTokens, completionTokens: completionTokens)
             : exchange.gpuSeconds * upstream.pricePerHourUSD / 3600

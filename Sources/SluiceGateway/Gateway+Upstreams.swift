@@ -48,8 +48,9 @@ extension Gateway {
         case .openai: path = "/v1/models"
         }
         do {
-            let response = try await client.execute(
-                HTTPClientRequest(url: u.url + path), timeout: .milliseconds(Int64(Self.checkTimeoutSeconds * 1000)))
+            var request = HTTPClientRequest(url: u.url + path)
+            if let key = u.apiKey { request.headers.add(name: "authorization", value: "Bearer \(key)") }
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(Self.checkTimeoutSeconds * 1000)))
             let body = try await response.body.collect(upTo: 4 << 20)
             let code = Int(response.status.code)
             if u.engine == .llamacpp && useSlots && (code == 404 || code == 501) { return (index, nil, true, true) }

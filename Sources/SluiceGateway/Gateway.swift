@@ -24,7 +24,8 @@ public struct Gateway: Sendable {
     public let ledger: LedgerWriter?
     let ids = RequestIDs()
     let logger: Logger
-    /// Whether ``run(handlingSignals:onServerRunning:)`` shuts the client down when it returns.
+    /// Whether ``run(handlingSignals:onServerRunning:)`` shuts the client down and closes the store when it returns
+    /// (both opened by ``open(config:)``).
     var ownsClient = false
 
     /// Creates the gateway over `store` (the ledger and tenant store; `nil`: none). - Throws: ``SluiceError`` for a bad
@@ -132,8 +133,10 @@ public struct Gateway: Sendable {
             defer { group.cancelAll() }
             if handlingSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
         }
-        if ownsClient { try? await client.shutdown() }
-        await ledger?.store.close()
+        if ownsClient {
+            try? await client.shutdown()
+            await ledger?.store.close()
+        }
     }
 
     /// Reloads the tenant store every `tenantRefreshSeconds` until cancelled.

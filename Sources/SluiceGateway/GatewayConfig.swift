@@ -47,7 +47,8 @@ public struct GatewayConfig: Sendable, Decodable {
     public var maxBodyBytes = 1 << 20
     /// Seconds an upstream may take to answer.
     public var upstreamTimeoutSeconds: Double = 600
-    /// Order of requests waiting for a free upstream slot: fcfs, edf (SLO deadline), sjf (expected output), priority.
+    /// Order of requests waiting for a free upstream slot: fcfs, edf (SLO deadline), sjf (expected output), priority,
+    /// or sa-slo (simulated annealing of the order and the upstream's concurrency, arXiv 2504.14966).
     public var ordering = "fcfs"
     /// Requests that may wait for a slot; more get 503 `queue_full`.
     public var maxQueueLength = 1024
@@ -63,6 +64,12 @@ public struct GatewayConfig: Sendable, Decodable {
     public var tenantRefreshSeconds: Double = 5
     /// Seconds between reads of each upstream's load signal and health.
     public var loadPollSeconds: Double = 1
+    /// Per priority band (`x-sluice-priority` > 0: high, 0: normal, < 0: low), its own queue length and waiting-time
+    /// limits (unset: `maxQueueLength`, `maxQueueSeconds`). Bands are served strictly in order, so low sheds first.
+    public var queueBands: [PriorityBand: QueueBand] = [:]
+    /// Admission: `none`, or `slo` (refuse with 503 `slo_unattainable` a request with targets that no upstream is
+    /// predicted to meet, from the upstreams' step-time models).
+    public var admission = "none"
     /// Named SLO classes (`x-sluice-slo-class`, or a tenant's default): their targets apply unless headers set others.
     public var sloClasses: [String: SLOClassConfig] = [:]
     /// Output tokens assumed for a request's predicted cost before the gateway has seen any answer of its model.
@@ -101,7 +108,41 @@ public struct GatewayConfig: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case listen, router, maxBodyBytes, upstreamTimeoutSeconds, upstreams, ordering, maxQueueLength, maxQueueSeconds, tenants, ledger
-        case tenantRefreshSeconds, loadPollSeconds, defaultExpectedOutputTokens, sloClasses
+        case tenantRefreshSeconds, loadPollSeconds, defaultExpectedOutputTokens, sloClasses, queueBands, admission
+    }
+
+    /// A request's priority band.
+    public enum PriorityBand: String, Sendable, Hashable, CaseIterable, CodingKeyRepresentable, Decodable {
+        /// `x-sluice-priority` above 0.
+        case high
+        /// Priority 0 (the default).
+        case normal
+        /// Below 0 (sheddable).
+        case low
+
+        /// The band of `priority`.
+        public static func of(priority: Int) -> PriorityBand { priority > 0 ? .high : (priority < 0 ? .low : .normal) }
+        /// Serving rank (0 first).
+        public var rank: Int { self == .high ? 0 : (self == .normal ? 1 : 2) }
+    }
+
+    /// One band's queue limits.
+    public struct QueueBand: Sendable, Hashable, Decodable {
+        /// Requests of the band that may wait.
+        public var maxLength: Int?
+        /// Seconds one may wait.
+        public var maxSeconds: Double?
+
+        /// Creates limits.
+        public init(maxLength: Int? = nil, maxSeconds: Double? = nil) {
+            self.maxLength = maxLength
+            self.maxSeconds = maxSeconds
+        }
+    }
+
+    /// The queue limits of `band`.
+    public func queueLimits(_ band: PriorityBand) -> (length: Int, seconds: Double) {
+        (queueBands[band]?.maxLength ?? maxQueueLength, queueBands[band]?.maxSeconds ?? maxQueueSeconds)
     }
 
     /// An SLO class's targets, in milliseconds as the headers give them.
@@ -153,6 +194,8 @@ public struct GatewayConfig: Sendable, Decodable {
         loadPollSeconds = try c.decodeIfPresent(Double.self, forKey: .loadPollSeconds) ?? 1
         defaultExpectedOutputTokens = try c.decodeIfPresent(Int.self, forKey: .defaultExpectedOutputTokens) ?? 256
         sloClasses = try c.decodeIfPresent([String: SLOClassConfig].self, forKey: .sloClasses) ?? [:]
+        queueBands = try c.decodeIfPresent([PriorityBand: QueueBand].self, forKey: .queueBands) ?? [:]
+        admission = try c.decodeIfPresent(String.self, forKey: .admission) ?? "none"
         if (try? c.decodeIfPresent(String.self, forKey: .ledger)) == "none" {
             ledger = .none
         } else if let section = try c.decodeIfPresent(LedgerSection.self, forKey: .ledger) {
@@ -188,6 +231,12 @@ public struct GatewayConfig: Sendable, Decodable {
             throw .malformed(file: path, line: nil, field: nil, reason: "not a valid configuration: \(error)")
         }
         var resolved = config
+        for (i, u) in config.upstreams.enumerated() {
+            if let key = u.apiKey { resolved.upstreams[i].apiKey = try expandEnvironment(key, file: path, field: "upstreams[\(i)].apiKey") }
+        }
+        if case .postgres(let url) = config.ledger {
+            resolved.ledger = .postgres(url: try expandEnvironment(url, file: path, field: "ledger.postgres"))
+        }
         if case .sqlite(let file, let synchronous) = config.ledger, !file.hasPrefix("/") {
             let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
             resolved.ledger = .sqlite(path: directory + "/" + file, synchronous: synchronous)
@@ -204,8 +253,8 @@ public struct GatewayConfig: Sendable, Decodable {
         }
         guard maxBodyBytes > 0 else { throw .malformed(file: file, line: nil, field: "maxBodyBytes", reason: "must be positive") }
         _ = try RouterRegistry.make(named: router, seed: 0)
-        guard OrderingPolicy.Rule(rawValue: ordering) != nil else {
-            throw .malformed(file: file, line: nil, field: "ordering", reason: "'\(ordering)' is not one of \(OrderingPolicy.Rule.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard RequestPolicyRegistry.names.contains(ordering) else {
+            throw .malformed(file: file, line: nil, field: "ordering", reason: "'\(ordering)' is not one of \(RequestPolicyRegistry.names.joined(separator: ", "))")
         }
         for (i, t) in tenants.enumerated() where t.keySHA256.count != 64 || !t.keySHA256.allSatisfy(\.isHexDigit) {
             throw .malformed(file: file, line: nil, field: "tenants[\(i)].keySHA256", reason: "must be 64 hex digits (sluice tenants hash-key KEY)")
@@ -226,6 +275,15 @@ public struct GatewayConfig: Sendable, Decodable {
         guard defaultExpectedOutputTokens > 0 else {
             throw .malformed(file: file, line: nil, field: "defaultExpectedOutputTokens", reason: "must be positive")
         }
+        for band in PriorityBand.allCases {
+            let (length, seconds) = queueLimits(band)
+            guard length >= 0, seconds > 0, seconds.isFinite else {
+                throw .malformed(file: file, line: nil, field: "queueBands.\(band.rawValue)", reason: "maxLength must be >= 0 and maxSeconds > 0")
+            }
+        }
+        guard ["none", "slo"].contains(admission) else {
+            throw .malformed(file: file, line: nil, field: "admission", reason: "'\(admission)' is not one of none, slo")
+        }
         guard maxQueueLength >= 0, maxQueueSeconds > 0 else {
             throw .malformed(file: file, line: nil, field: "maxQueueLength/maxQueueSeconds", reason: "must be >= 0 and > 0")
         }
@@ -244,7 +302,28 @@ public struct GatewayConfig: Sendable, Decodable {
                 throw .malformed(file: file, line: nil, field: "upstreams[\(i)].pricePerHourUSD", reason: "prices must be >= 0")
             }
         }
+        _ = try UpstreamPerformance.resolve(self, file: file)
     }
+}
+
+/// `${NAME}` replaced by the environment variable NAME (secrets stay out of the file). - Throws: ``SluiceError`` naming
+/// the field and the variable when it is not set.
+func expandEnvironment(_ text: String, file: String, field: String) throws(SluiceError) -> String {
+    var out = ""
+    var rest = Substring(text)
+    while let open = rest.range(of: "${") {
+        out += rest[..<open.lowerBound]
+        guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+            throw .malformed(file: file, line: nil, field: field, reason: "unterminated '${' in '\(text)'")
+        }
+        let name = String(rest[open.upperBound..<close])
+        guard let value = ProcessInfo.processInfo.environment[name] else {
+            throw .malformed(file: file, line: nil, field: field, reason: "environment variable \(name) is not set")
+        }
+        out += value
+        rest = rest[rest.index(after: close)...]
+    }
+    return out + rest
 }
 
 /// `upstreams[0].url` from a decoding path.

@@ -21,8 +21,13 @@ extension GatewayConfig {
         public var model: String
         /// The engine, for its load signal.
         public var engine: EngineKind = .openai
-        /// GPU type (a label for reports, e.g. `h100-sxm`).
+        /// Catalog GPU (`sluice catalog`, e.g. `h100-sxm`): gives the upstream a step-time model, which `cost-aware`
+        /// routing and `sa-slo` ordering need.
         public var gpu: String?
+        /// Catalog model of the served model (default: `model`, when that is a catalog name).
+        public var catalogModel: String?
+        /// GPUs per engine (tensor parallelism), for the step-time model.
+        public var tensorParallel = 1
         /// Price of the engine's GPUs, USD per hour; requests are charged their GPU-seconds share of it.
         public var pricePerHourUSD: Double = 0
         /// Priced APIs: USD per million prompt tokens (with ``outputPricePerMillionUSD``, replaces GPU-time pricing).
@@ -31,9 +36,12 @@ extension GatewayConfig {
         public var outputPricePerMillionUSD: Double?
         /// Requests it may hold at once.
         public var maxConcurrency: Int = 64
+        /// Key sent to it as `Authorization: Bearer` (priced APIs); write `${ENV_NAME}` to keep it out of the file.
+        public var apiKey: String?
 
         enum CodingKeys: String, CodingKey {
-            case name, url, model, engine, gpu, pricePerHourUSD, inputPricePerMillionUSD, outputPricePerMillionUSD, maxConcurrency
+            case name, url, model, engine, gpu, catalogModel, tensorParallel, pricePerHourUSD, inputPricePerMillionUSD, outputPricePerMillionUSD
+            case maxConcurrency, apiKey
         }
 
         /// Decodes, with defaults for the optional fields.
@@ -51,17 +59,22 @@ extension GatewayConfig {
                 engine = kind
             }
             gpu = try c.decodeIfPresent(String.self, forKey: .gpu)
+            catalogModel = try c.decodeIfPresent(String.self, forKey: .catalogModel)
+            tensorParallel = try c.decodeIfPresent(Int.self, forKey: .tensorParallel) ?? 1
             pricePerHourUSD = try c.decodeIfPresent(Double.self, forKey: .pricePerHourUSD) ?? 0
             inputPricePerMillionUSD = try c.decodeIfPresent(Double.self, forKey: .inputPricePerMillionUSD)
             outputPricePerMillionUSD = try c.decodeIfPresent(Double.self, forKey: .outputPricePerMillionUSD)
             maxConcurrency = try c.decodeIfPresent(Int.self, forKey: .maxConcurrency) ?? 64
+            apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
         }
 
         /// Creates an upstream.
         public init(
             name: String, url: String, model: String, engine: EngineKind = .openai, pricePerHourUSD: Double = 0, maxConcurrency: Int = 64,
-            inputPricePerMillionUSD: Double? = nil, outputPricePerMillionUSD: Double? = nil
+            inputPricePerMillionUSD: Double? = nil, outputPricePerMillionUSD: Double? = nil, gpu: String? = nil, catalogModel: String? = nil
         ) {
+            self.gpu = gpu
+            self.catalogModel = catalogModel
             self.name = name
             self.url = url
             self.model = model

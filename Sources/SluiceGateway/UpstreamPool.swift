@@ -22,12 +22,20 @@ actor UpstreamPool {
         var excluded: Set<Int>
         var order: QueuedRequest
         var expectedOutputTokens: Int?
+        var band: GatewayConfig.PriorityBand
         var continuation: CheckedContinuation<Lease?, Never>
     }
     private var waiters: [Waiter] = []
     private var nextWaiterID = 0
     private let ordering: OrderingPolicy.Rule
-    private let maxQueueLength: Int
+    private var waitingByBand: [GatewayConfig.PriorityBand: Int] = [:]
+    /// Step-time models (catalog GPU and model), for `cost-aware` and `sa-slo`.
+    private let performance: [UpstreamPerformance?]
+    private var meanPromptTokens: [Double?]
+    /// One request-level policy per upstream when the ordering is `sa-slo` (it orders that upstream's waiters and caps
+    /// its concurrency whenever a slot frees).
+    private var requestPolicies: [(any RequestQueuePolicy)?]
+    private var scratch: [QueuedRequest] = []
 
     /// Weight of the newest observation in the running means.
     static let meanWeight = 0.1
@@ -58,7 +66,30 @@ actor UpstreamPool {
         defaultExpectedOutputTokens = config.defaultExpectedOutputTokens
         router = try RouterRegistry.make(named: config.router, seed: 0)
         ordering = OrderingPolicy.Rule(rawValue: config.ordering) ?? .fcfs
-        maxQueueLength = config.maxQueueLength
+        performance = try UpstreamPerformance.resolve(config)
+        meanPromptTokens = Array(repeating: nil, count: n)
+        if config.ordering == "sa-slo" {
+            let entry = try RequestPolicyRegistry.entry(named: "sa-slo")
+            requestPolicies = try (0..<n).map { i throws(SluiceError) in try entry.instantiate(seed: UInt64(i), options: SchedulerOptions()) }
+        } else {
+            requestPolicies = Array(repeating: nil, count: n)
+        }
+    }
+
+    /// What upstream `u` holds now, as SluiceCore's request-level policies see an instance: its requests (the larger of
+    /// the gateway's count and the engine's own), half a mean output still to go for each, the prompts of those the
+    /// engine reports queued still to compute.
+    private func instanceLoad(_ u: Int, now: Double) -> InstanceLoad {
+        let live = max(inFlight[u], engineLoad[u]?.outstanding ?? 0)
+        let output = meanCompletionTokens[u] ?? Double(defaultExpectedOutputTokens)
+        let prompt = meanPromptTokens[u] ?? 0
+        var load = InstanceLoad(
+            nowSeconds: now, liveRequests: live, liveRemainingTokens: Double(live) * output / 2,
+            livePendingPrefillTokens: Double(engineLoad[u]?.waiting ?? 0) * prompt, maxConcurrency: upstreams[u].maxConcurrency,
+            kvCapacityTokens: performance[u]?.kvCapacityTokens)
+        load.livePromptTokens = Double(live) * prompt
+        load.liveOutputTokens = Double(live) * output
+        return load
     }
 
     /// Why a request got no upstream.
@@ -69,19 +100,21 @@ actor UpstreamPool {
     /// - Throws: ``Refusal`` when the queue is full or the wait exceeds `maxWaitSeconds`.
     func acquireWaiting(
         model: String, request: RequestInfo, order: QueuedRequest, targets: SLOTargets, expectedOutputTokens: Int?, excluded: Set<Int>,
-        maxWaitSeconds: Double
+        band: GatewayConfig.PriorityBand, maxQueueLength: Int, maxWaitSeconds: Double
     ) async throws(Refusal) -> Lease? {
         if let lease = acquire(model: model, request: request, targets: targets, expectedOutputTokens: expectedOutputTokens, excluded: excluded) {
             return lease
         }
         // Nothing free: is anything left that could ever take it?
         guard upstreams.indices.contains(where: { upstreams[$0].model == model && healthy[$0] && !excluded.contains($0) }) else { return nil }
-        guard waiters.count < maxQueueLength else { throw .queueFull }
+        guard waitingByBand[band, default: 0] < maxQueueLength else { throw .queueFull }
         let id = nextWaiterID
         nextWaiterID += 1
+        waitingByBand[band, default: 0] += 1
         let result: Lease? = await withCheckedContinuation { continuation in
             waiters.append(Waiter(
-                id: id, model: model, excluded: excluded, order: order, expectedOutputTokens: expectedOutputTokens, continuation: continuation))
+                id: id, model: model, excluded: excluded, order: order, expectedOutputTokens: expectedOutputTokens, band: band,
+                continuation: continuation))
             Task { [weak self] in
                 try? await Task.sleep(for: .seconds(maxWaitSeconds))
                 await self?.expire(id)
@@ -94,18 +127,40 @@ actor UpstreamPool {
     /// Gives up on a waiter (its time is over).
     private func expire(_ id: Int) {
         guard let i = waiters.firstIndex(where: { $0.id == id }) else { return }
-        waiters.remove(at: i).continuation.resume(returning: nil)
+        let w = waiters.remove(at: i)
+        waitingByBand[w.band, default: 1] -= 1
+        w.continuation.resume(returning: nil)
     }
 
     /// Hands upstream `u`'s free slot to the best waiter that can use it.
     private func handOff(_ u: Int) {
         guard inFlight[u] < upstreams[u].maxConcurrency, healthy[u] else { return }
+        // Bands are served strictly in order: only the best band with a waiter this upstream can take competes.
+        var topRank = Int.max
+        for w in waiters where w.model == upstreams[u].model && !w.excluded.contains(u) { topRank = min(topRank, w.band.rank) }
+        guard topRank < Int.max else { return }
         var best: Int?
-        for (i, w) in waiters.enumerated() where w.model == upstreams[u].model && !w.excluded.contains(u) {
-            if best.map({ OrderingPolicy.precedes(w.order, waiters[$0].order, rule: ordering) }) ?? true { best = i }
+        if var policy = requestPolicies[u], let predictor = performance[u]?.predictor {
+            // sa-slo: the policy orders the waiters this upstream can take and caps its concurrency.
+            scratch.removeAll(keepingCapacity: true)
+            for (i, w) in waiters.enumerated() where w.model == upstreams[u].model && !w.excluded.contains(u) && w.band.rank == topRank {
+                var q = w.order
+                q.handle = i
+                scratch.append(q)
+            }
+            guard !scratch.isEmpty else { return }
+            let cap = policy.decide(&scratch, load: instanceLoad(u, now: GatewayClock.monotonicSeconds()), predictor: predictor)
+            requestPolicies[u] = policy
+            guard inFlight[u] < cap else { return }
+            best = scratch[0].handle
+        } else {
+            for (i, w) in waiters.enumerated() where w.model == upstreams[u].model && !w.excluded.contains(u) && w.band.rank == topRank {
+                if best.map({ OrderingPolicy.precedes(w.order, waiters[$0].order, rule: ordering) }) ?? true { best = i }
+            }
         }
         guard let b = best else { return }
         let w = waiters.remove(at: b)
+        waitingByBand[w.band, default: 1] -= 1
         w.continuation.resume(returning: take(u, promptTokens: w.order.promptTokens, expectedOutputTokens: w.expectedOutputTokens))
     }
 
@@ -146,6 +201,32 @@ actor UpstreamPool {
     /// Requests waiting for a slot.
     var queueLength: Int { waiters.count }
 
+    /// Whether some healthy upstream of `model` is predicted to meet `targets` for the request, from its step-time
+    /// model, with the requests already waiting for the model counted ahead of it (`true` when no upstream of the model
+    /// has a step-time model: nothing to judge by).
+    func canMeet(model: String, request: RequestInfo, targets: SLOTargets, expectedOutputTokens: Int?) -> Bool {
+        let now = GatewayClock.monotonicSeconds()
+        let waiting = waiters.reduce(0) { $0 + ($1.model == model ? 1 : 0) }
+        var judged = false
+        for u in upstreams.indices where upstreams[u].model == model && healthy[u] {
+            guard let predictor = performance[u]?.predictor else { continue }
+            judged = true
+            var load = instanceLoad(u, now: now)
+            load.liveRequests += waiting
+            load.liveRemainingTokens += Double(waiting) * (meanCompletionTokens[u] ?? Double(defaultExpectedOutputTokens))
+            let q = QueuedRequest(
+                requestID: 0, handle: 0, arrivalSeconds: now, promptTokens: request.promptTokens,
+                predictedOutputTokens: expectedOutput(u, hint: expectedOutputTokens), sloClass: 0, targets: targets)
+            let c = predictor.constants(concurrency: load.maxConcurrency, load: load, queue: [q])
+            let t = LatencyPredictor.times(q, position: 0, outputsAhead: 0, c)
+            if t.firstToken - now <= targets.ttftSeconds ?? .infinity, t.finish - now <= targets.e2eSeconds ?? .infinity,
+               c.iterationSeconds <= min(targets.tpotSeconds ?? .infinity, targets.tbtSeconds ?? .infinity) {
+                return true
+            }
+        }
+        return !judged
+    }
+
     /// Whether any upstream serves `model`.
     nonisolated func serves(_ model: String) -> Bool { upstreams.contains { $0.model == model } }
 
@@ -162,10 +243,14 @@ actor UpstreamPool {
             upstreams[$0].model == model && healthy[$0] && !excluded.contains($0) && inFlight[$0] < upstreams[$0].maxConcurrency
         }
         guard !candidates.isEmpty else { return nil }
+        let now = GatewayClock.monotonicSeconds()
+        var info = request
+        info.arrivalSeconds = now
         let view = CandidateView(
             candidates: candidates, inFlight: inFlight, engineLoad: engineLoad, upstreams: upstreams, targets: targets,
-            expectedOutputTokens: expectedOutputTokens)
-        let pick = router.route(request, fleet: view)
+            expectedOutputTokens: expectedOutputTokens, loads: candidates.map { performance[$0] == nil ? nil : instanceLoad($0, now: now) },
+            predictors: candidates.map { performance[$0]?.predictor })
+        let pick = router.route(info, fleet: view)
         let chosen = candidates[min(max(pick, 0), candidates.count - 1)]
         return take(chosen, promptTokens: request.promptTokens, expectedOutputTokens: expectedOutputTokens)
     }
@@ -176,7 +261,7 @@ actor UpstreamPool {
     /// Gives a slot back (to the best waiter, if any) and ends the request's GPU charge.
     /// - Returns: the request's GPU-seconds share.
     @discardableResult
-    func release(_ lease: Lease, completionTokens: Int = 0) -> Double {
+    func release(_ lease: Lease, promptTokens: Int = 0, completionTokens: Int = 0) -> Double {
         let u = lease.upstream
         inFlight[u] = max(0, inFlight[u] - 1)
         let gpuSeconds = meters[u].finish(mark: lease.mark, nowSeconds: GatewayClock.monotonicSeconds())
@@ -185,6 +270,7 @@ actor UpstreamPool {
             let rate = gpuSeconds / Double(completionTokens)
             gpuSecondsPerToken[u] = gpuSecondsPerToken[u].map { (1 - w) * $0 + w * rate } ?? rate
             meanCompletionTokens[u] = meanCompletionTokens[u].map { (1 - w) * $0 + w * Double(completionTokens) } ?? Double(completionTokens)
+            meanPromptTokens[u] = meanPromptTokens[u].map { (1 - w) * $0 + w * Double(promptTokens) } ?? Double(promptTokens)
         }
         handOff(u)
         return gpuSeconds
@@ -221,7 +307,11 @@ private struct CandidateView: FleetView {
     let upstreams: [GatewayConfig.Upstream]
     let targets: SLOTargets
     let expectedOutputTokens: Int?
+    let loads: [InstanceLoad?]
+    let predictors: [LatencyPredictor?]
     var replicaCount: Int { candidates.count }
+    func instanceLoad(replica: Int) -> InstanceLoad? { loads[replica] }
+    func latencyPredictor(replica: Int) -> LatencyPredictor? { predictors[replica] }
     func sloTargets(_ request: RequestInfo) -> SLOTargets { targets }
     func predictedOutputTokens(_ request: RequestInfo) -> Double? { expectedOutputTokens.map(Double.init) }
     func outstandingRequests(replica: Int) -> Int {

@@ -5,6 +5,7 @@ import NIOHTTP1
 import SluiceCore
 @testable import SluiceGateway
 import SluiceLedger
+import Synchronization
 import Testing
 
 /// The gateway's cost ledger, cost accounting, SLO verdicts, tenants from the store and client cancellation, end to end
@@ -164,4 +165,117 @@ struct GatewayLedgerTests {
         #expect(EngineLoad.fromLlamaSlots(slots) == EngineLoad(running: 2, waiting: nil, kvUsage: nil))
         #expect(EngineLoad.fromLlamaSlots(Data("nope".utf8)) == nil)
     }
+}
+
+/// The simulator's policies that predict latency (`cost-aware` routing, `sa-slo` ordering) run in the gateway over each
+/// upstream's catalog step-time model.
+struct GatewayPolicyTests {
+    @Test func costAwareSendsLenientRequestsToTheCheaperUpstream() async throws {
+        try await GatewayTests.withGateway(upstreams: [("fast", false), ("cheap", false)], router: "cost-aware", configure: { c in
+            c.upstreams[0].gpu = "h100-sxm"
+            c.upstreams[0].pricePerHourUSD = 2.99
+            c.upstreams[1].gpu = "l40s"
+            c.upstreams[1].pricePerHourUSD = 0.30  // at $0.99 the H100's 3.9x decode speed makes it the cheaper per token
+            for i in c.upstreams.indices { c.upstreams[i].model = "llama-3.1-8b" }
+        }) { base in
+            let chat = #"{"model":"llama-3.1-8b","messages":[{"role":"user","content":"hi"}],"max_tokens":8}"#
+            var used: [String] = []
+            for _ in 0..<4 {
+                let r = try await GatewayTests.post(base + "/v1/chat/completions", chat, headers: [("x-sluice-deadline-ms", "60000")])
+                #expect(r.status == 200)
+                used.append(r.headers["x-sluice-upstream"] ?? "?")
+            }
+            #expect(Set(used) == ["cheap"], "a 60 s deadline is met by the L40S, cheaper per token at this price: \(used)")
+        }
+    }
+
+    @Test func saSLOOrdersTheQueueAndAnswersEveryRequest() async throws {
+        try await GatewayTests.withGateway(upstreams: [("slow", false)], configure: { c in
+            c.ordering = "sa-slo"
+            c.upstreams[0].gpu = "h100-sxm"
+            c.upstreams[0].catalogModel = "llama-3.1-8b"
+            c.upstreams[0].maxConcurrency = 1
+            c.maxQueueSeconds = 20
+        }) { base in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<5 {
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(20 * i))
+                        let deadline = [("x-sluice-deadline-ms", "\(60_000 - 10_000 * i)")]
+                        return try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: deadline).status
+                    }
+                }
+                var all: [Int] = []
+                for try await s in group { all.append(s) }
+                return all
+            }
+            #expect(statuses == [200, 200, 200, 200, 200], "no request is lost by the reordering")
+        }
+    }
+
+    @Test func predictingPoliciesNeedTheUpstreamsGPU() throws {
+        var config = GatewayConfig(router: "cost-aware", upstreams: [.init(name: "a", url: "http://127.0.0.1:1", model: "llama-3.1-8b")])
+        #expect(throws: SluiceError.self) { try config.validate(file: "gw.yaml") }
+        config.upstreams[0].gpu = "b200-ultra"
+        do {
+            try config.validate(file: "gw.yaml")
+            Issue.record("accepted an unknown GPU")
+        } catch {
+            #expect(error.description.contains("upstreams[0].gpu") && error.description.contains("h100-sxm"))
+        }
+        config.upstreams[0].gpu = "h100-sxm"
+        config.upstreams[0].model = "my-finetune"
+        #expect(throws: SluiceError.self) { try config.validate(file: "gw.yaml") }
+        config.upstreams[0].catalogModel = "llama-3.1-8b"
+        try config.validate(file: "gw.yaml")
+    }
+}
+
+/// Overload control: priority bands with their own limits, served strictly in order; SLO admission.
+struct GatewayOverloadTests {
+    @Test func highPriorityGoesFirstAndLowShedsFirst() async throws {
+        try await GatewayTests.withGateway(upstreams: [("slow", false)], configure: { c in
+            c.upstreams[0].maxConcurrency = 1
+            c.queueBands = [.low: .init(maxLength: 0)]
+        }) { base in
+            let finished = Finished()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (i, priority) in [(0, "0"), (1, "0"), (2, "5")] {
+                    group.addTask {
+                        try await Task.sleep(for: .milliseconds(60 * i))
+                        let r = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", priority)])
+                        #expect(r.status == 200)
+                        finished.add(i)
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(150))
+                let low = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", "-1")])
+                #expect(low.status == 503 && low.body.contains("queue_full") && low.body.contains("low-priority"))
+                try await group.waitForAll()
+            }
+            #expect(finished.order == [0, 2, 1], "the high-priority request overtakes the waiting normal one")
+        }
+    }
+
+    @Test func sloAdmissionRefusesWhatNoUpstreamCanMeet() async throws {
+        try await GatewayTests.withGateway(upstreams: [("a", false)], configure: { c in
+            c.admission = "slo"
+            c.upstreams[0].gpu = "h100-sxm"
+            c.upstreams[0].catalogModel = "llama-3.1-8b"
+        }) { base in
+            let impossible = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-ttft-ms", "0.01")])
+            #expect(impossible.status == 503 && impossible.body.contains("slo_unattainable") && impossible.headers["retry-after"] == "1")
+            let fine = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-ttft-ms", "5000")])
+            #expect(fine.status == 200)
+            let untargeted = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat)
+            #expect(untargeted.status == 200)
+        }
+    }
+}
+
+/// Completion order, shared by concurrent tasks.
+final class Finished: Sendable {
+    private let list = Mutex<[Int]>([])
+    func add(_ i: Int) { list.withLock { $0.append(i) } }
+    var order: [Int] { list.withLock { $0 } }
 }

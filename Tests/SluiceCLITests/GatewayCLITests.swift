@@ -1,0 +1,110 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// `sluice engine`, `sluice serve`, `sluice tenants` and `sluice usage` as separate processes: an answered request is
+/// in the ledger even when the gateway is killed right after (SIGKILL, no shutdown).
+@Suite(.serialized)
+struct GatewayCLITests {
+    /// A running `sluice` server and the port it printed.
+    final class Server {
+        let process = Process()
+        let port: Int
+        init(_ arguments: [String]) throws {
+            process.executableURL = CLIRunner.executable
+            process.arguments = arguments
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var text = ""
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline, !text.contains("listening on http://") || !text.contains("\n") {
+                let data = out.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            guard let range = text.range(of: #"listening on http://[0-9.]+:([0-9]+)"#, options: .regularExpression),
+                  let port = Int(text[range].split(separator: ":").last ?? "") else {
+                process.terminate()
+                throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "no port in: \(text)"])
+            }
+            self.port = port
+        }
+        func kill() {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        deinit { if process.isRunning { kill() } }
+    }
+
+    static func post(_ port: Int, _ body: String, key: String?) async throws -> (Int, String) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/chat/completions")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "content-type")
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "authorization") }
+        request.httpBody = Data(body.utf8)
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func answeredRequestsSurviveAKilledGatewayAndAreReported() async throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let ledger = dir.appendingPathComponent("ledger.db").path
+        let added = try CLIRunner.run(["tenants", "add", "team", "--key", "team-secret-key", "--budget", "tokens=1000000", "--sqlite", ledger])
+        #expect(added.status == 0 && added.stdout.contains("added tenant team"), "\(added.stderr)")
+        let generated = try CLIRunner.run(["tenants", "add", "ops", "--sqlite", ledger])
+        #expect(generated.stdout.contains("api key (shown once): sk-sluice-"))
+        let list = try CLIRunner.run(["tenants", "list", "--sqlite", ledger])
+        #expect(list.stdout.contains("team") && list.stdout.contains("ops") && !list.stdout.contains("team-secret-key"))
+        let missing = try CLIRunner.run(["tenants", "remove", "nobody", "--sqlite", ledger])
+        #expect(missing.status == 2 && missing.stderr.contains("nobody"))
+
+        let engine = try Server(["engine", "--port", "0", "--served-model-name", "tiny"])
+        let config = dir.appendingPathComponent("gw.yaml")
+        try """
+            listen: { host: 127.0.0.1, port: 0 }
+            ledger: { sqlite: ledger.db }
+            upstreams:
+              - { name: emulated, url: "http://127.0.0.1:\(engine.port)", model: tiny, engine: vllm, pricePerHourUSD: 2.99 }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let gateway = try Server(["serve", "--config", config.path])
+        let chat = #"{"model":"tiny","max_tokens":4,"messages":[{"role":"user","content":"hello world"}]}"#
+        let stream = #"{"model":"tiny","max_tokens":4,"stream":true,"messages":[{"role":"user","content":"hello world"}]}"#
+        #expect(try await Self.post(gateway.port, chat, key: nil).0 == 401)
+        var answered = 0
+        for i in 0..<12 {
+            let (status, body) = try await Self.post(gateway.port, i % 2 == 0 ? chat : stream, key: "team-secret-key")
+            #expect(status == 200, "\(body)")
+            if status == 200 { answered += 1 }
+        }
+        gateway.kill()
+        engine.kill()
+        let usage = try CLIRunner.run(["usage", "--sqlite", ledger, "--since", "1h", "--json", dir.appendingPathComponent("u.json").path])
+        #expect(usage.status == 0, "\(usage.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("u.json"))) as? [String: Any]
+        let tenants = report?["byTenant"] as? [[String: Any]] ?? []
+        let team = tenants.first { $0["key"] as? String == "team" }
+        #expect(team?["requests"] as? Int == answered, "every answered request is in the ledger after SIGKILL: \(tenants)")
+        #expect(team?["completionTokens"] as? Int == answered * 4)
+        #expect((team?["costUSD"] as? Double ?? 0) > 0)
+        #expect(tenants.first { $0["key"] as? String == "(none)" }?["requests"] as? Int == 1, "the 401 is recorded too")
+        #expect(usage.stdout.contains("emulated"))
+    }
+
+    @Test func badGatewayConfigurationsNameTheField() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let config = dir.appendingPathComponent("bad.yaml")
+        try "upstreams:\n  - { name: a, url: 'http://x:1', model: m, engine: tgi }\n".write(to: config, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["serve", "--config", config.path])
+        #expect(r.status != 0 && r.stderr.contains("engine") && r.stderr.contains("vllm, sglang, llama.cpp, openai"), "\(r.stderr)")
+        try "ledger: { sqlite: a.db, postgres: 'postgres://x@h/d' }\nupstreams:\n  - { name: a, url: 'http://x:1', model: m }\n"
+            .write(to: config, atomically: true, encoding: .utf8)
+        let both = try CLIRunner.run(["serve", "--config", config.path])
+        #expect(both.status != 0 && both.stderr.contains("exactly one"), "\(both.stderr)")
+        let since = try CLIRunner.run(["usage", "--sqlite", dir.appendingPathComponent("l.db").path, "--since", "yesterday"])
+        #expect(since.status == 2 && since.stderr.contains("--since"))
+    }
+}
