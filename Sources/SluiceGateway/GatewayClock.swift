@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The gateway's clocks: monotonic seconds for durations, GPU-time shares and queue ordering; wall-clock seconds
 /// since 1970 for the ledger and for budget periods (so periods agree across restarts and gateway replicas).
@@ -19,11 +18,10 @@ enum GatewayClock {
     }
 }
 
-/// Request ids: a per-process random prefix and a counter (`sl-3f9a1c-42`), unique across gateway replicas in practice.
-final class RequestIDs: Sendable {
-    private let counter = Atomic<Int>(0)
-    private let prefix = "sl-" + String(UInt32.random(in: 0...UInt32.max), radix: 16) + "-"
-
+/// Request ids: random UUIDs (version 4, lower case), sent to the client and to the upstream as `x-request-id`. Engines
+/// use that header as their own request id (vLLM) or insist it be a UUID (llama-cpp-python's server answers 400
+/// otherwise), so it must be unique across gateway replicas and in UUID form.
+struct RequestIDs: Sendable {
     /// The next id.
-    func next() -> String { prefix + String(counter.add(1, ordering: .relaxed).newValue) }
+    func next() -> String { UUID().uuidString.lowercased() }
 }
