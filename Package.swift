@@ -100,6 +100,8 @@ let package = Package(
                 "SluiceGateway",
                 "SluiceLedger",
                 "SluiceEngine",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The gateway's overhead benchmark (issue 6): `sluice engine` (Llama-3.1-8B on H100, the simulator's engine model in
-# real time) as the upstream, `sluice serve` in front of it with the SQLite ledger, and `sluice loadtest` sending the
+# The gateway's overhead benchmark (issue 6): `sluice engine` (Qwen2.5-0.5B on one H100 with 8k-token chunks, the
+# simulator's engine model in real time, scripts/bench-catalog.yaml) as the upstream, `sluice serve` in front of it with the SQLite ledger, and `sluice loadtest` sending the
 # same open-loop schedule (about 100 prompt tokens, 10 output tokens, half streaming) straight to the engine and
 # through the gateway; the difference of each percentile is the gateway's added latency. Then the gateway's memory per
 # in-flight request: RSS with about N long streams held open, minus RSS idle, over N.
@@ -12,14 +12,16 @@ seconds=${2:-10}
 swift build -c release --product sluice >/dev/null
 bin=$(swift build -c release --show-bin-path)/sluice
 work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-"$bin" engine --port 18500 --served-model-name bench --max-num-seqs 1024 >"$work/engine.log" 2>&1 &
+ledger=${LEDGER:-"{ sqlite: ledger.db }"}   # LEDGER=none measures the gateway without its ledger
+trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+"$bin" engine --port 18500 --served-model-name bench --catalog scripts/bench-catalog.yaml --model qwen2.5-0.5b --gpu h100-sxm \
+    --chunk-size 8192 --max-num-seqs 1024 >"$work/engine.log" 2>&1 &
 cat >"$work/gw.yaml" <<YAML
 listen: { host: 127.0.0.1, port: 18510 }
 router: least-outstanding
-ledger: { sqlite: ledger.db }
+ledger: $ledger
 upstreams:
-  - { name: emulated-h100, url: "http://127.0.0.1:18500", model: bench, engine: vllm, gpu: h100-sxm, catalogModel: llama-3.1-8b,
+  - { name: emulated-h100, url: "http://127.0.0.1:18500", model: bench, engine: vllm,
       pricePerHourUSD: 2.99, maxConcurrency: 2048 }
 YAML
 "$bin" serve --config "$work/gw.yaml" >"$work/gw.log" 2>&1 &

@@ -38,7 +38,7 @@ extension Gateway {
         do { buffer = try await request.body.collect(upTo: config.maxBodyBytes) } catch {
             throw OpenAIError(.contentTooLarge, "the request body exceeds \(config.maxBodyBytes) bytes", code: "body_too_large")
         }
-        let tenant = try await tenants.authenticate(request.headers[.authorization])
+        let tenant = tenants.mayRequireKey ? try await tenants.authenticate(request.headers[.authorization]) : nil
         exchange.tenant = tenant?.name
         let metadata = try RequestMetadata(request.headers, classes: config.sloClasses, defaultClass: tenant?.sloClass)
         exchange.sloClass = metadata.sloClass
@@ -103,7 +103,7 @@ extension Gateway {
             exchange.upstream = upstream.name
             exchange.dispatchedSeconds = GatewayClock.monotonicSeconds()
             exchange.predictedCostUSD = lease.predictedCostUSD
-            metrics.inFlight(upstream: upstream.name, count: await pool.inFlight(lease.upstream))
+            metrics.inFlight(upstream: upstream.name, count: lease.inFlight)
             var outgoing = HTTPClientRequest(url: upstream.url + path)
             outgoing.method = .POST
             outgoing.headers.add(name: "content-type", value: "application/json")
@@ -139,8 +139,8 @@ extension Gateway {
             headers[Self.upstreamHeader] = upstream.name
             headers[Self.sloKindHeader] = metadata.targets.kind.rawValue
             if let c = metadata.sloClass { headers[Self.sloClassHeader] = c }
-            if let p = lease.predictedCostUSD { headers[Self.predictedCostHeader] = String(format: "%.9f", p) }
-            headers[Self.queueHeader] = String(format: "%.3f", ((exchange.dispatchedSeconds ?? 0) - exchange.receivedSeconds) * 1000)
+            if let p = lease.predictedCostUSD { headers[Self.predictedCostHeader] = Self.decimal(p, digits: 9) }
+            headers[Self.queueHeader] = Self.decimal(((exchange.dispatchedSeconds ?? 0) - exchange.receivedSeconds) * 1000, digits: 3)
             let status = HTTPResponse.Status(code: Int(response.status.code))
             if parsed.stream {
                 return Response(status: status, headers: headers, body: streamBody(
@@ -151,14 +151,27 @@ extension Gateway {
                 throw OpenAIError(.badGateway, "upstream \(upstream.name) sent no answer body", type: "server_error", code: "upstream_failed")
             }
             // The engine's reported usage settles the budget and the ledger; without it the estimate and the worst case stand.
-            let usage = (try? JSONSerialization.jsonObject(with: Data(answer.readableBytesView)) as? [String: Any])?["usage"] as? [String: Any]
-            if let p = usage?["prompt_tokens"] as? Int { exchange.promptTokens = p }
-            let completion = usage?["completion_tokens"] as? Int
+            // (Read by scanning the bytes for the usage counts, without parsing the whole answer.)
+            var usage = StreamUsageScanner()
+            usage.scan(answer)
+            if let p = usage.reportedPromptTokens { exchange.promptTokens = p }
+            let completion = usage.reportedCompletionTokens
             await finish(
                 &exchange, lease: lease, upstream: upstream, settlement: settlement, completionTokens: completion ?? maxOutput,
                 status: Int(status.code), code: status.code >= 400 ? "upstream_\(status.code)" : nil)
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: answer))
         }
+    }
+
+    /// `x` with `digits` decimals, without Foundation's locale-aware formatting (it is slow on Linux).
+    static func decimal(_ x: Double, digits: Int) -> String {
+        guard x.isFinite else { return "0" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(x) * scale).rounded()
+        let whole = UInt64(scaled / scale)
+        let fraction = String(UInt64(scaled - Double(whole) * scale))
+        return (x < 0 ? "-" : "") + String(whole) + "." + String(repeating: "0", count: max(0, digits - fraction.count)) + fraction
     }
 
     /// Whether `targets` sets anything.
@@ -201,7 +214,8 @@ extension Gateway {
         status: Int, code: String?
     ) async {
         exchange.completionTokens = completionTokens
-        exchange.gpuSeconds = await pool.release(lease, promptTokens: exchange.promptTokens, completionTokens: completionTokens)
+        let (gpuSeconds, inFlight) = await pool.release(lease, promptTokens: exchange.promptTokens, completionTokens: completionTokens)
+        exchange.gpuSeconds = gpuSeconds
         exchange.costUSD = upstream.isTokenPriced
             ? upstream.tokenCharge(promptTokens: exchange.promptTokens, completionTokens: completionTokens)
             : exchange.gpuSeconds * upstream.pricePerHourUSD / 3600
@@ -209,7 +223,7 @@ extension Gateway {
         let now = GatewayClock.monotonicSeconds()
         metrics.finished(upstream: upstream.name, code: status, duration: .seconds(now - exchange.receivedSeconds))
         metrics.cost(tenant: exchange.tenant, upstream: upstream.name, usd: exchange.costUSD)
-        metrics.inFlight(upstream: upstream.name, count: await pool.inFlight(lease.upstream))
+        metrics.inFlight(upstream: upstream.name, count: inFlight)
         await ledger?.record(exchange.entry(status: status, errorCode: code))
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import SluiceCore
 import SluiceLedger
+import Synchronization
 
 /// The gateway's tenants: API keys stored only as SHA-256 hashes, from the configuration and from the tenant store
 /// (`sluice tenants add`, reloaded every few seconds), and each tenant's token/USD budget per period.
@@ -36,6 +37,7 @@ actor TenantRegistry {
             ledger.setBudget(t.budget, for: t.name)
         }
         self.ledger = ledger
+        anyTenant.store(!configured.isEmpty, ordering: .relaxed)
     }
 
     /// Replaces the store's tenants (the configuration's stay; a store tenant with a configured name is ignored).
@@ -64,6 +66,7 @@ actor TenantRegistry {
         }
         for name in Set(ledger.budgets.keys).subtracting(budgets.keys) { ledger.setBudget(nil, for: name) }
         for (name, budget) in budgets where ledger.budgets[name] != budget { ledger.setBudget(budget, for: name) }
+        anyTenant.store(!byKeyHash.isEmpty, ordering: .relaxed)
         return fresh
     }
 
@@ -81,9 +84,20 @@ actor TenantRegistry {
     /// Whether requests must carry a known key.
     var requiresKey: Bool { !byKeyHash.isEmpty }
 
+    /// Whether any tenant is known (read without a hop to the actor: the request path skips authentication when none).
+    nonisolated var mayRequireKey: Bool { anyTenant.load(ordering: .relaxed) }
+    private nonisolated let anyTenant = Atomic<Bool>(false)
+
     /// SHA-256 of a key, lower-case hex (what the configuration stores).
     static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef")
+        var out = ""
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: Data(key.utf8)) {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return out
     }
 
     /// The tenant of an `Authorization: Bearer KEY` header (`nil` when no key is required), with its default SLO class.

@@ -51,6 +51,8 @@ actor UpstreamPool {
         var mark: Double
         /// Predicted cost, USD (`nil`: nothing known yet).
         var predictedCostUSD: Double?
+        /// Requests in flight on the upstream once this one was admitted.
+        var inFlight: Int
     }
 
     init(_ config: GatewayConfig) throws(SluiceError) {
@@ -169,7 +171,9 @@ actor UpstreamPool {
         inFlight[u] += 1
         served[u] += 1
         let mark = meters[u].start(nowSeconds: GatewayClock.monotonicSeconds())
-        return Lease(upstream: u, mark: mark, predictedCostUSD: predictedCost(u, promptTokens: promptTokens, expectedOutputTokens: expectedOutputTokens))
+        return Lease(
+            upstream: u, mark: mark, predictedCostUSD: predictedCost(u, promptTokens: promptTokens, expectedOutputTokens: expectedOutputTokens),
+            inFlight: inFlight[u])
     }
 
     /// Output tokens expected of a request on `u`: the client's hint, else the running mean, else the default.
@@ -259,9 +263,9 @@ actor UpstreamPool {
     func inFlight(_ i: Int) -> Int { inFlight[i] }
 
     /// Gives a slot back (to the best waiter, if any) and ends the request's GPU charge.
-    /// - Returns: the request's GPU-seconds share.
+    /// - Returns: the request's GPU-seconds share, and the requests left in flight on the upstream.
     @discardableResult
-    func release(_ lease: Lease, promptTokens: Int = 0, completionTokens: Int = 0) -> Double {
+    func release(_ lease: Lease, promptTokens: Int = 0, completionTokens: Int = 0) -> (gpuSeconds: Double, inFlight: Int) {
         let u = lease.upstream
         inFlight[u] = max(0, inFlight[u] - 1)
         let gpuSeconds = meters[u].finish(mark: lease.mark, nowSeconds: GatewayClock.monotonicSeconds())
@@ -273,7 +277,7 @@ actor UpstreamPool {
             meanPromptTokens[u] = meanPromptTokens[u].map { (1 - w) * $0 + w * Double(promptTokens) } ?? Double(promptTokens)
         }
         handOff(u)
-        return gpuSeconds
+        return (gpuSeconds, inFlight[u])
     }
 
     /// Marks an upstream down (a failed connection or health check) or up; coming up hands its free slots out.

@@ -1,4 +1,6 @@
 import ArgumentParser
+import NIOCore
+import NIOPosix
 import SluiceCore
 #if canImport(Glibc)
 import Glibc
@@ -31,6 +33,11 @@ enum Main {
     static func main() async {
         do {
             var command = try Sluice.parseAsRoot()
+            if command is Serve || command is EngineCommand || command is LoadTestCommand {
+                // Servers and the load generator: Swift concurrency runs on NIO's event loops, so awaiting I/O does
+                // not hop between thread pools (swift-nio's recommendation for request/response servers).
+                NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+            }
             if var server = command as? any AsyncParsableCommand {
                 try await server.run()
             } else {
