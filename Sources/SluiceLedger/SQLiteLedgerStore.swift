@@ -15,6 +15,12 @@ public struct SQLiteLedgerStore: LedgerStore {
 
     let pool: DatabasePool
     let name: String
+    /// Copies the WAL back into the database file from a connection of its own, off the writers' path: automatic
+    /// checkpoints would run inside a commit (several milliseconds every thousand pages) and so inside a response.
+    private let checkpointer: Task<Void, Never>
+
+    /// Seconds between background checkpoints.
+    public static let checkpointIntervalSeconds = 1.0
 
     /// Opens (creating if needed) the ledger at `path`. - Throws: ``LedgerError`` when it cannot be opened.
     public init(path: String, synchronous: Synchronous = .normal) throws(LedgerError) {
@@ -22,12 +28,26 @@ public struct SQLiteLedgerStore: LedgerStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(Self.busyTimeoutSeconds)
         let pragma = synchronous == .full ? "FULL" : "NORMAL"
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = \(pragma)") }
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(pragma)")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        }
+        let queue: DatabaseQueue
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             try Self.migrator.migrate(pool)
+            var own = Configuration()
+            own.busyMode = .timeout(Self.busyTimeoutSeconds)
+            queue = try DatabaseQueue(path: path, configuration: own)
         } catch {
             throw LedgerError(store: "sqlite:\(path)", operation: "open", reason: "\(error)")
+        }
+        checkpointer = Task.detached(priority: .background) {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(Self.checkpointIntervalSeconds))
+                // PASSIVE: copies what it can without waiting for (or blocking) the writer.
+                _ = try? await queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            }
         }
     }
 
@@ -160,5 +180,8 @@ public struct SQLiteLedgerStore: LedgerStore {
         } catch { throw LedgerError(store: name, operation: "remove tenant '\(tenant)'", reason: "\(error)") }
     }
 
-    public func close() async { try? pool.close() }
+    public func close() async {
+        checkpointer.cancel()
+        try? pool.close()
+    }
 }

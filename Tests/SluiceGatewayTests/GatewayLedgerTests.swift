@@ -234,7 +234,8 @@ struct GatewayPolicyTests {
 /// Overload control: priority bands with their own limits, served strictly in order; SLO admission.
 struct GatewayOverloadTests {
     @Test func highPriorityGoesFirstAndLowShedsFirst() async throws {
-        try await GatewayTests.withGateway(upstreams: [("slow", false)], configure: { c in
+        // Each answer takes 3 s, so the arrival order (0.3 s apart) is unambiguous even on a loaded machine.
+        try await GatewayTests.withGateway(upstreams: [("stall-band", false)], configure: { c in
             c.upstreams[0].maxConcurrency = 1
             c.queueBands = [.low: .init(maxLength: 0)]
         }) { base in
@@ -242,13 +243,13 @@ struct GatewayOverloadTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (i, priority) in [(0, "0"), (1, "0"), (2, "5")] {
                     group.addTask {
-                        try await Task.sleep(for: .milliseconds(60 * i))
+                        try await Task.sleep(for: .milliseconds(300 * i))
                         let r = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", priority)])
                         #expect(r.status == 200)
                         finished.add(i)
                     }
                 }
-                try await Task.sleep(for: .milliseconds(150))
+                try await Task.sleep(for: .milliseconds(900))
                 let low = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", "-1")])
                 #expect(low.status == 503 && low.body.contains("queue_full") && low.body.contains("low-priority"))
                 try await group.waitForAll()
