@@ -32,17 +32,25 @@ echo "== overhead: $rates req/s, ${seconds}s each, 100 prompt / 10 output tokens
     --json "${BENCH_JSON:-/dev/null}"
 echo "== ledger rows: $(sqlite3 "$work/ledger.db" 'select count(*) from ledger' 2>/dev/null || echo '?')"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+# Memory: a fresh gateway, warmed up with a few hundred requests, then about HELD long streams held open at once.
+kill -9 $gw; wait $gw 2>/dev/null || true
+sed -i 's/port: 18510/port: 18511/' "$work/gw.yaml"
+"$bin" serve --config "$work/gw.yaml" >"$work/gw2.log" 2>&1 &
+gw=$!
+for _ in $(seq 1 50); do curl -sf http://127.0.0.1:18511/health >/dev/null && break; sleep 0.2; done
+"$bin" loadtest --url http://127.0.0.1:18511 --model bench --rate 200 --duration 2 >/dev/null 2>&1
+sleep 1
 idle=$(rss $gw)
 held=${HELD:-1000}
-echo "== memory: $held streams of 3000 tokens held open (idle RSS ${idle} kB)"
-"$bin" loadtest --url http://127.0.0.1:18510 --model bench --rate $((held / 2)) --duration 2 --stream-share 1 --output-tokens 3000 \
+echo "== memory: $held streams of 3000 tokens held open (warm idle RSS ${idle} kB)"
+"$bin" loadtest --url http://127.0.0.1:18511 --model bench --rate $((held / 2)) --duration 2 --stream-share 1 --output-tokens 3000 \
     >"$work/held.log" 2>&1 &
 load=$!
 peak=0; inflight=0
-for _ in $(seq 1 30); do
+for _ in $(seq 1 20); do
     sleep 0.5
     r=$(rss $gw); [ "$r" -gt "$peak" ] && peak=$r
-    n=$(curl -s http://127.0.0.1:18510/metrics | awk '/^sluice_upstream_in_flight_requests/ {print $2}' | head -n 1)
+    n=$(curl -s http://127.0.0.1:18511/metrics | awk '/^sluice_upstream_in_flight_requests/ {print $2}' | head -n 1)
     n=${n%.*}; [ -n "$n" ] && [ "$n" -gt "$inflight" ] && inflight=$n
 done
 kill $load 2>/dev/null || true
