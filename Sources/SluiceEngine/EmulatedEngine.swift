@@ -51,6 +51,10 @@ public actor EmulatedEngine {
         }
         promptTokensTotal += promptTokens
         let (stream, continuation) = AsyncStream.makeStream(of: Token.self)
+        // A consumer that goes away (the HTTP client disconnected) aborts the request in the engine.
+        continuation.onTermination = { reason in
+            if case .cancelled = reason { Task { await self.abort(id) } }
+        }
         streams[id] = continuation
         if !loopRunning {
             loopRunning = true
@@ -85,6 +89,16 @@ public actor EmulatedEngine {
             deliverRejections()
         }
     }
+
+    /// Drops request `id` whose consumer went away.
+    private func abort(_ id: Int) {
+        guard streams.removeValue(forKey: id) != nil else { return }
+        model.abort(requestID: id)
+        abortedTotal += 1
+    }
+
+    /// Requests aborted because their client went away.
+    public private(set) var abortedTotal = 0
 
     private func deliverRejections() {
         for r in model.rejected {

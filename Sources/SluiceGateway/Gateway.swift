@@ -33,7 +33,7 @@ public struct Gateway: Sendable {
     public init(config: GatewayConfig, client: HTTPClient = .shared, store: (any LedgerStore)? = nil) throws(SluiceError) {
         self.config = config
         self.client = client
-        pool = try UpstreamPool(config)
+        pool = try UpstreamPool(config, metrics: metrics)
         tenants = TenantRegistry(config.tenants, shared: store as? any BudgetStore)
         var logger = Logger(label: "sluice.gateway")
         logger.logLevel = .info

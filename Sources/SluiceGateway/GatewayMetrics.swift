@@ -57,6 +57,14 @@ extension GatewayMetrics {
         ).set(to: up ? 1 : 0)
     }
 
+    /// Requests waiting for an upstream slot, per priority band.
+    func queueLength(band: String, count: Int) {
+        registry.makeGauge(
+            descriptor: .init(namespace: "sluice", metricName: "queue_waiting", unitName: "requests", helpText: "Requests waiting for an upstream slot"),
+            labels: [("band", band)]
+        ).set(to: Double(count))
+    }
+
     /// Ledger entries that could not be written.
     func ledgerFailed(_ count: Int) {
         registry.makeCounter(

@@ -55,7 +55,10 @@ actor UpstreamPool {
         var inFlight: Int
     }
 
-    init(_ config: GatewayConfig) throws(SluiceError) {
+    private let metrics: GatewayMetrics?
+
+    init(_ config: GatewayConfig, metrics: GatewayMetrics? = nil) throws(SluiceError) {
+        self.metrics = metrics
         upstreams = config.upstreams
         let n = config.upstreams.count
         inFlight = Array(repeating: 0, count: n)
@@ -113,6 +116,7 @@ actor UpstreamPool {
         let id = nextWaiterID
         nextWaiterID += 1
         waitingByBand[band, default: 0] += 1
+        metrics?.queueLength(band: band.rawValue, count: waitingByBand[band, default: 0])
         let result: Lease? = await withCheckedContinuation { continuation in
             waiters.append(Waiter(
                 id: id, model: model, excluded: excluded, order: order, expectedOutputTokens: expectedOutputTokens, band: band,
@@ -131,6 +135,7 @@ actor UpstreamPool {
         guard let i = waiters.firstIndex(where: { $0.id == id }) else { return }
         let w = waiters.remove(at: i)
         waitingByBand[w.band, default: 1] -= 1
+        metrics?.queueLength(band: w.band.rawValue, count: waitingByBand[w.band, default: 0])
         w.continuation.resume(returning: nil)
     }
 
@@ -163,6 +168,7 @@ actor UpstreamPool {
         guard let b = best else { return }
         let w = waiters.remove(at: b)
         waitingByBand[w.band, default: 1] -= 1
+        metrics?.queueLength(band: w.band.rawValue, count: waitingByBand[w.band, default: 0])
         w.continuation.resume(returning: take(u, promptTokens: w.order.promptTokens, expectedOutputTokens: w.expectedOutputTokens))
     }
 

@@ -113,9 +113,9 @@ struct GatewayLedgerTests {
                 return chunks
             }
             #expect(try await streaming.value == 3)
-            // Non-streaming: the stalled upstream answers after 3 s; the client gives up after 0.3 s.
+            // Non-streaming: the stalled upstream answers after 3 s; the client gives up once it is in flight there.
             let impatient = Task { try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat) }
-            try await Task.sleep(for: .milliseconds(300))
+            try await GatewayOverloadTests.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="stall-1"} 1"#)
             impatient.cancel()
             _ = try? await impatient.value
             let deadline = ContinuousClock.now + .seconds(5)
@@ -233,27 +233,40 @@ struct GatewayPolicyTests {
 
 /// Overload control: priority bands with their own limits, served strictly in order; SLO admission.
 struct GatewayOverloadTests {
+    /// Waits until the gateway's metrics show `line` (state, not timing: the test holds on a loaded machine).
+    static func waitForMetric(_ base: String, _ line: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let m = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/metrics"), timeout: .seconds(5))
+            if String(buffer: try await m.body.collect(upTo: 1 << 20)).contains(line) { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("metrics never showed \(line)")
+    }
+
     @Test func highPriorityGoesFirstAndLowShedsFirst() async throws {
-        // Each answer takes 3 s, so the arrival order (0.3 s apart) is unambiguous even on a loaded machine.
         try await GatewayTests.withGateway(upstreams: [("stall-band", false)], configure: { c in
             c.upstreams[0].maxConcurrency = 1
             c.queueBands = [.low: .init(maxLength: 0)]
         }) { base in
             let finished = Finished()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (i, priority) in [(0, "0"), (1, "0"), (2, "5")] {
-                    group.addTask {
-                        try await Task.sleep(for: .milliseconds(300 * i))
-                        let r = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", priority)])
-                        #expect(r.status == 200)
-                        finished.add(i)
-                    }
+            func send(_ i: Int, priority: String) -> Task<Void, any Error> {
+                Task {
+                    let r = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", priority)])
+                    #expect(r.status == 200)
+                    finished.add(i)
                 }
-                try await Task.sleep(for: .milliseconds(900))
-                let low = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", "-1")])
-                #expect(low.status == 503 && low.body.contains("queue_full") && low.body.contains("low-priority"))
-                try await group.waitForAll()
             }
+            // 0 holds the only slot (each answer takes 3 s); 1 (normal) waits; then 2 (high) waits; low is refused.
+            let first = send(0, priority: "0")
+            try await Self.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="stall-band"} 1"#)
+            let second = send(1, priority: "0")
+            try await Self.waitForMetric(base, #"sluice_queue_waiting_requests{band="normal"} 1"#)
+            let third = send(2, priority: "5")
+            try await Self.waitForMetric(base, #"sluice_queue_waiting_requests{band="high"} 1"#)
+            let low = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", "-1")])
+            #expect(low.status == 503 && low.body.contains("queue_full") && low.body.contains("low-priority"))
+            for t in [first, second, third] { try await t.value }
             #expect(finished.order == [0, 2, 1], "the high-priority request overtakes the waiting normal one")
         }
     }

@@ -40,4 +40,21 @@ struct LiveEngineModelTests {
         let reason = engine.admit(requestID: 0, promptTokens: 10_000_000, outputTokens: 1, nowSeconds: 0)
         #expect(reason?.contains("exceeds") == true)
     }
+
+    @Test func anAbortedRequestFreesItsBlocksAndEmitsNothingMore() throws {
+        let engine = try Self.model()
+        #expect(engine.admit(requestID: 1, promptTokens: 500, outputTokens: 50, nowSeconds: 0) == nil)
+        #expect(engine.admit(requestID: 2, promptTokens: 500, outputTokens: 3, nowSeconds: 0) == nil)
+        var now = try #require(engine.startIteration(nowSeconds: 0))
+        engine.abort(requestID: 1)  // mid-iteration: applied when it ends
+        engine.finishIteration(nowSeconds: now)
+        var seen = Set(engine.emitted.map(\.requestID))
+        while let end = engine.startIteration(nowSeconds: now) {
+            now = end
+            engine.finishIteration(nowSeconds: now)
+            #expect(!engine.emitted.contains { $0.requestID == 1 }, "nothing after the abort")
+            seen.formUnion(engine.emitted.map(\.requestID))
+        }
+        #expect(seen.contains(2) && engine.runningCount == 0 && engine.waitingCount == 0 && engine.kvUsage == 0)
+    }
 }

@@ -12,6 +12,8 @@ public final class LiveEngineModel {
     private var metrics = ServingMetrics(classCount: 1)
     private var scheduledSlots: [EngineState.Slot] = []
     private var generatedBefore: [Int] = []
+    /// Requests to drop once the iteration in flight ends (a slot in a running batch cannot be freed mid-iteration).
+    private var pendingAborts: [Int] = []
 
     /// A token gained by a request in the last finished iteration.
     public struct TokenEvent: Sendable, Hashable {
@@ -74,6 +76,29 @@ public final class LiveEngineModel {
         return end
     }
 
+    /// Drops a request (its client went away, as vLLM aborts a request on disconnect): its KV blocks are freed and it
+    /// emits nothing more. Takes effect at once when the engine is idle, else when the iteration in flight ends.
+    public func abort(requestID: Int) {
+        pendingAborts.append(requestID)
+        if !replica.isBusy { applyAborts() }
+    }
+
+    private func applyAborts() {
+        guard !pendingAborts.isEmpty else { return }
+        for id in pendingAborts {
+            if let r = replica.engine.running.firstIndex(where: { replica.engine.sequences[Int($0)].requestID == id }) {
+                let slot = replica.engine.running.remove(at: r)
+                replica.outstandingTokens -= replica.engine.sequences[Int(slot)].totalTokens
+                replica.engine.release(slot)
+            } else if let w = replica.engine.waiting.firstIndex(where: { replica.engine.sequences[Int($0)].requestID == id }) {
+                let slot = replica.engine.waiting.remove(at: w)
+                replica.outstandingTokens -= replica.engine.sequences[Int(slot)].totalTokens
+                replica.engine.release(slot)
+            }
+        }
+        pendingAborts.removeAll(keepingCapacity: true)
+    }
+
     /// When the scheduler wants to decide again although nothing arrives (booking-limit gates), if ever.
     public var nextDecisionSeconds: Double? { replica.scheduler.nextDecisionSeconds(replica.engine) }
 
@@ -87,6 +112,7 @@ public final class LiveEngineModel {
             emitted.append(TokenEvent(
                 requestID: s.requestID, generatedTokens: s.generatedTokens, finished: s.generatedTokens >= replica.trueOutputTokens[Int(slot)]))
         }
+        applyAborts()
     }
 
     /// Whether an iteration is in flight.
