@@ -83,14 +83,17 @@ public struct GatewayConfig: Sendable, Decodable {
         public var keySHA256: String
         /// Budget (`TENANT:usd=…` syntax of `--budget` without the tenant: `tokens=100000,period=3600`).
         public var budget: TenantBudget?
+        /// Requests per minute it may send to one gateway replica (`nil`: unlimited); over it: 429 `rate_limited`.
+        public var requestsPerMinute: Int?
 
-        enum CodingKeys: String, CodingKey { case name, keySHA256, budget }
+        enum CodingKeys: String, CodingKey { case name, keySHA256, budget, requestsPerMinute }
 
         /// Decodes; the budget is parsed with ``TenantBudget/parse(_:)``.
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             name = try c.decode(String.self, forKey: .name)
             keySHA256 = try c.decode(String.self, forKey: .keySHA256)
+            requestsPerMinute = try c.decodeIfPresent(Int.self, forKey: .requestsPerMinute)
             if let spec = try c.decodeIfPresent(String.self, forKey: .budget) {
                 do { budget = try TenantBudget.parse("\(name):\(spec)").budget } catch {
                     throw DecodingError.dataCorruptedError(forKey: .budget, in: c, debugDescription: error.description)
@@ -99,7 +102,8 @@ public struct GatewayConfig: Sendable, Decodable {
         }
 
         /// Creates a tenant.
-        public init(name: String, keySHA256: String, budget: TenantBudget? = nil) {
+        public init(name: String, keySHA256: String, budget: TenantBudget? = nil, requestsPerMinute: Int? = nil) {
+            self.requestsPerMinute = requestsPerMinute
             self.name = name
             self.keySHA256 = keySHA256
             self.budget = budget
@@ -255,6 +259,9 @@ public struct GatewayConfig: Sendable, Decodable {
         _ = try RouterRegistry.make(named: router, seed: 0)
         guard RequestPolicyRegistry.names.contains(ordering) else {
             throw .malformed(file: file, line: nil, field: "ordering", reason: "'\(ordering)' is not one of \(RequestPolicyRegistry.names.joined(separator: ", "))")
+        }
+        for (i, t) in tenants.enumerated() where (t.requestsPerMinute ?? 1) < 1 {
+            throw .malformed(file: file, line: nil, field: "tenants[\(i)].requestsPerMinute", reason: "must be at least 1")
         }
         for (i, t) in tenants.enumerated() where t.keySHA256.count != 64 || !t.keySHA256.allSatisfy(\.isHexDigit) {
             throw .malformed(file: file, line: nil, field: "tenants[\(i)].keySHA256", reason: "must be 64 hex digits (sluice tenants hash-key KEY)")

@@ -19,7 +19,11 @@ actor TenantRegistry {
         var keySHA256: String
         var budget: TenantBudget?
         var sloClass: String?
+        var requestsPerMinute: Int?
     }
+
+    /// Per tenant with a request rate: requests it may still send now (a token bucket holding a minute's worth).
+    private var buckets: [String: (tokens: Double, lastSeconds: Double)] = [:]
 
     private var byKeyHash: [String: Tenant] = [:]
     private var ledger = BudgetLedger(budgets: [:])
@@ -29,7 +33,9 @@ actor TenantRegistry {
     private(set) var rejectedRecords: [String: String] = [:]
 
     init(_ tenants: [GatewayConfig.TenantConfig], shared: (any BudgetStore)? = nil) {
-        configured = tenants.map { Tenant(name: $0.name, keySHA256: $0.keySHA256.lowercased(), budget: $0.budget) }
+        configured = tenants.map {
+            Tenant(name: $0.name, keySHA256: $0.keySHA256.lowercased(), budget: $0.budget, requestsPerMinute: $0.requestsPerMinute)
+        }
         self.shared = shared
         var ledger = BudgetLedger(budgets: [:])
         for t in configured {
@@ -61,7 +67,8 @@ actor TenantRegistry {
                     continue
                 }
             }
-            byKeyHash[r.keySHA256.lowercased()] = Tenant(name: r.name, keySHA256: r.keySHA256.lowercased(), budget: budget, sloClass: r.sloClass)
+            byKeyHash[r.keySHA256.lowercased()] = Tenant(
+                name: r.name, keySHA256: r.keySHA256.lowercased(), budget: budget, sloClass: r.sloClass, requestsPerMinute: r.requestsPerMinute)
             budgets[r.name] = budget
         }
         for name in Set(ledger.budgets.keys).subtracting(budgets.keys) { ledger.setBudget(nil, for: name) }
@@ -101,7 +108,8 @@ actor TenantRegistry {
     }
 
     /// The tenant of an `Authorization: Bearer KEY` header (`nil` when no key is required), with its default SLO class.
-    /// - Throws: ``OpenAIError`` 401 when a key is required and missing or unknown.
+    /// - Throws: ``OpenAIError`` 401 when a key is required and missing or unknown, 429 `rate_limited` (with
+    ///   `Retry-After`) when the tenant is over its requests per minute.
     func authenticate(_ authorization: String?) throws(OpenAIError) -> (name: String, sloClass: String?)? {
         guard requiresKey else { return nil }
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
@@ -110,6 +118,21 @@ actor TenantRegistry {
         let key = String(authorization.dropFirst("bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard let tenant = byKeyHash[Self.hash(key)] else {
             throw OpenAIError(.unauthorized, "unknown API key", code: "invalid_api_key")
+        }
+        if let rpm = tenant.requestsPerMinute, rpm > 0 {
+            let now = GatewayClock.monotonicSeconds()
+            let capacity = Double(rpm)
+            var b = buckets[tenant.name] ?? (capacity, now)
+            b.tokens = min(capacity, b.tokens + (now - b.lastSeconds) * capacity / 60)
+            b.lastSeconds = now
+            guard b.tokens >= 1 else {
+                buckets[tenant.name] = b
+                throw OpenAIError(
+                    .tooManyRequests, "tenant \(tenant.name) is over its \(rpm) requests per minute", type: "rate_limit_error",
+                    code: "rate_limited", retryAfterSeconds: max(1, Int(((1 - b.tokens) * 60 / capacity).rounded(.up))))
+            }
+            b.tokens -= 1
+            buckets[tenant.name] = b
         }
         return (tenant.name, tenant.sloClass)
     }

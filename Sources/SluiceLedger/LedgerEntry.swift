@@ -82,9 +82,12 @@ public struct TenantRecord: Sendable, Hashable, Codable {
     public var budget: String?
     /// Default SLO class of its requests (`nil`: none).
     public var sloClass: String?
+    /// Requests per minute it may send to one gateway (`nil`: unlimited).
+    public var requestsPerMinute: Int?
 
     /// Creates a record.
-    public init(name: String, keySHA256: String, budget: String? = nil, sloClass: String? = nil) {
+    public init(name: String, keySHA256: String, budget: String? = nil, sloClass: String? = nil, requestsPerMinute: Int? = nil) {
+        self.requestsPerMinute = requestsPerMinute
         self.name = name
         self.keySHA256 = keySHA256
         self.budget = budget

@@ -66,6 +66,7 @@ public final class PostgresLedgerStore: LedgerStore, BudgetStore {
         "CREATE INDEX IF NOT EXISTS ledger_finished_at ON ledger(finished_at)",
         "CREATE INDEX IF NOT EXISTS ledger_tenant_finished_at ON ledger(tenant, finished_at)",
         "CREATE TABLE IF NOT EXISTS tenants (name TEXT PRIMARY KEY, key_sha256 TEXT NOT NULL UNIQUE, budget TEXT, slo_class TEXT)",
+        "ALTER TABLE tenants ADD COLUMN IF NOT EXISTS requests_per_minute INTEGER",
         """
         CREATE TABLE IF NOT EXISTS budget_usage (
             tenant TEXT NOT NULL, period BIGINT NOT NULL, usd DOUBLE PRECISION NOT NULL, tokens DOUBLE PRECISION NOT NULL,
@@ -183,10 +184,10 @@ public final class PostgresLedgerStore: LedgerStore, BudgetStore {
     public func tenants() async throws(LedgerError) -> [TenantRecord] {
         do {
             var out: [TenantRecord] = []
-            for try await (name, key, budget, slo) in try await client.query(
-                "SELECT name, key_sha256, budget, slo_class FROM tenants ORDER BY name", logger: logger
-            ).decode((String, String, String?, String?).self) {
-                out.append(TenantRecord(name: name, keySHA256: key, budget: budget, sloClass: slo))
+            for try await (name, key, budget, slo, rpm) in try await client.query(
+                "SELECT name, key_sha256, budget, slo_class, requests_per_minute FROM tenants ORDER BY name", logger: logger
+            ).decode((String, String, String?, String?, Int?).self) {
+                out.append(TenantRecord(name: name, keySHA256: key, budget: budget, sloClass: slo, requestsPerMinute: rpm))
             }
             return out
         } catch { throw failure("read tenants", error) }
@@ -195,8 +196,10 @@ public final class PostgresLedgerStore: LedgerStore, BudgetStore {
     public func upsertTenant(_ tenant: TenantRecord) async throws(LedgerError) {
         do {
             try await client.query("""
-                INSERT INTO tenants (name, key_sha256, budget, slo_class) VALUES (\(tenant.name), \(tenant.keySHA256), \(tenant.budget), \(tenant.sloClass))
-                ON CONFLICT (name) DO UPDATE SET key_sha256 = EXCLUDED.key_sha256, budget = EXCLUDED.budget, slo_class = EXCLUDED.slo_class
+                INSERT INTO tenants (name, key_sha256, budget, slo_class, requests_per_minute)
+                VALUES (\(tenant.name), \(tenant.keySHA256), \(tenant.budget), \(tenant.sloClass), \(tenant.requestsPerMinute))
+                ON CONFLICT (name) DO UPDATE SET key_sha256 = EXCLUDED.key_sha256, budget = EXCLUDED.budget, slo_class = EXCLUDED.slo_class,
+                requests_per_minute = EXCLUDED.requests_per_minute
                 """, logger: logger)
         } catch { throw failure("write tenant '\(tenant.name)'", error) }
     }

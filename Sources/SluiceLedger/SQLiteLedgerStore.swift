@@ -71,6 +71,9 @@ public struct SQLiteLedgerStore: LedgerStore {
                     name TEXT PRIMARY KEY, key_sha256 TEXT NOT NULL UNIQUE, budget TEXT, slo_class TEXT);
                 """)
         }
+        m.registerMigration("v2: tenant request rate") { db in
+            try db.execute(sql: "ALTER TABLE tenants ADD COLUMN requests_per_minute INTEGER")
+        }
         return m
     }
 
@@ -151,8 +154,8 @@ public struct SQLiteLedgerStore: LedgerStore {
     public func tenants() async throws(LedgerError) -> [TenantRecord] {
         do {
             return try await pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT name, key_sha256, budget, slo_class FROM tenants ORDER BY name").map {
-                    TenantRecord(name: $0[0], keySHA256: $0[1], budget: $0[2], sloClass: $0[3])
+                try Row.fetchAll(db, sql: "SELECT name, key_sha256, budget, slo_class, requests_per_minute FROM tenants ORDER BY name").map {
+                    TenantRecord(name: $0[0], keySHA256: $0[1], budget: $0[2], sloClass: $0[3], requestsPerMinute: $0[4])
                 }
             }
         } catch { throw LedgerError(store: name, operation: "read tenants", reason: "\(error)") }
@@ -163,10 +166,11 @@ public struct SQLiteLedgerStore: LedgerStore {
             try await pool.write { db in
                 try db.execute(
                     sql: """
-                        INSERT INTO tenants (name, key_sha256, budget, slo_class) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(name) DO UPDATE SET key_sha256 = excluded.key_sha256, budget = excluded.budget, slo_class = excluded.slo_class
+                        INSERT INTO tenants (name, key_sha256, budget, slo_class, requests_per_minute) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(name) DO UPDATE SET key_sha256 = excluded.key_sha256, budget = excluded.budget, slo_class = excluded.slo_class,
+                        requests_per_minute = excluded.requests_per_minute
                         """,
-                    arguments: [tenant.name, tenant.keySHA256, tenant.budget, tenant.sloClass])
+                    arguments: [tenant.name, tenant.keySHA256, tenant.budget, tenant.sloClass, tenant.requestsPerMinute])
             }
         } catch { throw LedgerError(store: name, operation: "write tenant '\(tenant.name)'", reason: "\(error)") }
     }

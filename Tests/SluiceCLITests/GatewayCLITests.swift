@@ -53,12 +53,12 @@ struct GatewayCLITests {
     @Test func answeredRequestsSurviveAKilledGatewayAndAreReported() async throws {
         let dir = try CLIRunner.temporaryDirectory()
         let ledger = dir.appendingPathComponent("ledger.db").path
-        let added = try CLIRunner.run(["tenants", "add", "team", "--key", "team-secret-key", "--budget", "tokens=1000000", "--sqlite", ledger])
+        let added = try CLIRunner.run(["tenants", "add", "team", "--key", "team-secret-key", "--budget", "tokens=1000000", "--rpm", "600", "--sqlite", ledger])
         #expect(added.status == 0 && added.stdout.contains("added tenant team"), "\(added.stderr)")
         let generated = try CLIRunner.run(["tenants", "add", "ops", "--sqlite", ledger])
         #expect(generated.stdout.contains("api key (shown once): sk-sluice-"))
         let list = try CLIRunner.run(["tenants", "list", "--sqlite", ledger])
-        #expect(list.stdout.contains("team") && list.stdout.contains("ops") && !list.stdout.contains("team-secret-key"))
+        #expect(list.stdout.contains("team") && list.stdout.contains("ops") && list.stdout.contains("600") && !list.stdout.contains("team-secret-key"))
         let missing = try CLIRunner.run(["tenants", "remove", "nobody", "--sqlite", ledger])
         #expect(missing.status == 2 && missing.stderr.contains("nobody"))
 

@@ -255,5 +255,20 @@ struct GatewayTests {
             #expect(statuses == [200, 200, 200, 200, 429])
             #expect((retryAfter.flatMap(Int.init) ?? 0) > 0)
         }
+        // A request rate: 2 per minute, the third at once is refused until the bucket refills.
+        try await Self.withGateway(upstreams: [("a", false)], configure: { c in
+            c.tenants = [GatewayConfig.TenantConfig(name: "paced", keySHA256: APIKeys.sha256Hex("paced-key"), requestsPerMinute: 2)]
+        }) { base in
+            let auth = [("authorization", "Bearer paced-key")]
+            var statuses: [Int] = []
+            var third: (status: Int, headers: [String: String], body: String)?
+            for _ in 0..<3 {
+                let r = try await Self.post(base + "/v1/chat/completions", Self.chat, headers: auth)
+                statuses.append(r.status)
+                third = r
+            }
+            #expect(statuses == [200, 200, 429])
+            #expect(third?.body.contains("rate_limited") == true && (third?.headers["retry-after"].flatMap(Int.init) ?? 0) >= 1)
+        }
     }
 }

@@ -50,9 +50,9 @@ struct LedgerTests {
         #expect(recent.first == entry(5, tenant: ta, upstream: "u1", cost: 1, at: t0 + 5_000))
 
         try await store.upsertTenant(TenantRecord(name: "team", keySHA256: String(repeating: "a", count: 64), budget: "tokens=100", sloClass: "chat"))
-        try await store.upsertTenant(TenantRecord(name: "team", keySHA256: String(repeating: "b", count: 64), budget: nil))
+        try await store.upsertTenant(TenantRecord(name: "team", keySHA256: String(repeating: "b", count: 64), budget: nil, requestsPerMinute: 60))
         let tenants = try await store.tenants()
-        #expect(tenants.filter { $0.name == "team" } == [TenantRecord(name: "team", keySHA256: String(repeating: "b", count: 64))])
+        #expect(tenants.filter { $0.name == "team" } == [TenantRecord(name: "team", keySHA256: String(repeating: "b", count: 64), requestsPerMinute: 60)])
         #expect(try await store.removeTenant(named: "team"))
         #expect(try await store.removeTenant(named: "team") == false)
     }

@@ -23,9 +23,12 @@ struct TenantsCommand: AsyncParsableCommand {
         var budget: String?
         @Option(help: "Default SLO class of its requests (a name of the configuration's sloClasses).")
         var sloClass: String?
+        @Option(help: "Requests per minute it may send to one gateway replica (429 rate_limited beyond).")
+        var rpm: Int?
         @OptionGroup var store: LedgerOptions
 
         func run() async throws {
+            if let rpm, rpm < 1 { throw SluiceError.invalidValue(field: "--rpm", value: "\(rpm)", allowed: "a positive integer") }
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
                 throw SluiceError.invalidValue(field: "NAME", value: name, allowed: "letters, digits, '-', '_' and '.'")
             }
@@ -39,7 +42,7 @@ struct TenantsCommand: AsyncParsableCommand {
                 await store.close()
                 throw SluiceError.invalidValue(field: "--key", value: "(hidden)", allowed: "a key not already used by tenant '\(clash.name)'")
             }
-            try await store.upsertTenant(TenantRecord(name: name, keySHA256: hash, budget: budget, sloClass: sloClass))
+            try await store.upsertTenant(TenantRecord(name: name, keySHA256: hash, budget: budget, sloClass: sloClass, requestsPerMinute: rpm))
             await store.close()
             print(existing.contains { $0.name == name } ? "replaced tenant \(name)" : "added tenant \(name)")
             if key == nil { print("api key (shown once): \(apiKey)") }
@@ -55,8 +58,10 @@ struct TenantsCommand: AsyncParsableCommand {
             let store = try await store.open()
             let tenants = try await store.tenants()
             await store.close()
-            var table = TextTable(["tenant", "key sha256", "budget", "slo class"])
-            for t in tenants { table.add([t.name, String(t.keySHA256.prefix(12)) + "…", t.budget ?? "-", t.sloClass ?? "-"]) }
+            var table = TextTable(["tenant", "key sha256", "budget", "slo class", "requests/min"])
+            for t in tenants {
+                table.add([t.name, String(t.keySHA256.prefix(12)) + "…", t.budget ?? "-", t.sloClass ?? "-", t.requestsPerMinute.map(String.init) ?? "-"])
+            }
             print(table.render(), terminator: "")
         }
     }
