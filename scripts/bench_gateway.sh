@@ -13,8 +13,10 @@ swift build -c release --product sluice >/dev/null
 bin=$(swift build -c release --show-bin-path)/sluice
 work=$(mktemp -d)
 ledger=${LEDGER:-"{ sqlite: ledger.db }"}   # LEDGER=none measures the gateway without its ledger
+# PIN=1: the gateway on core 1, the engine and the load generator on core 0 (no contention for the gateway's core).
+if [ "${PIN:-0}" = 1 ]; then gwcpu="taskset -c 1"; othercpu="taskset -c 0"; else gwcpu=""; othercpu=""; fi
 trap 'kill -9 $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-"$bin" engine --port 18500 --served-model-name bench --catalog scripts/bench-catalog.yaml --model qwen2.5-0.5b --gpu h100-sxm \
+$othercpu "$bin" engine --port 18500 --served-model-name bench --catalog scripts/bench-catalog.yaml --model qwen2.5-0.5b --gpu h100-sxm \
     --chunk-size 8192 --max-num-seqs 1024 >"$work/engine.log" 2>&1 &
 cat >"$work/gw.yaml" <<YAML
 listen: { host: 127.0.0.1, port: 18510 }
@@ -24,11 +26,11 @@ upstreams:
   - { name: emulated-h100, url: "http://127.0.0.1:18500", model: bench, engine: vllm,
       pricePerHourUSD: 2.99, maxConcurrency: 2048 }
 YAML
-"$bin" serve --config "$work/gw.yaml" >"$work/gw.log" 2>&1 &
+$gwcpu "$bin" serve --config "$work/gw.yaml" >"$work/gw.log" 2>&1 &
 gw=$!
 for _ in $(seq 1 50); do curl -sf http://127.0.0.1:18510/health >/dev/null && curl -sf http://127.0.0.1:18500/health >/dev/null && break; sleep 0.2; done
 echo "== overhead: $rates req/s, ${seconds}s each, 100 prompt / 10 output tokens, half streaming"
-"$bin" loadtest --url http://127.0.0.1:18510 --direct http://127.0.0.1:18500 --model bench --rate "$rates" --duration "$seconds" \
+$othercpu "$bin" loadtest --url http://127.0.0.1:18510 --direct http://127.0.0.1:18500 --model bench --rate "$rates" --duration "$seconds" \
     --json "${BENCH_JSON:-/dev/null}"
 echo "== ledger rows: $(sqlite3 "$work/ledger.db" 'select count(*) from ledger' 2>/dev/null || echo '?')"
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
