@@ -2,19 +2,21 @@ public import SluiceCore
 import Foundation
 import Yams
 
-/// `sluice serve --config sluice.yaml`: where the gateway listens, its upstream engines and its policies.
+/// `sluice serve --config sluice.yaml`: where the gateway listens, its upstream engines, its policies (router,
+/// ordering, admission, priority bands), the ledger, tenants and SLO classes. The README's gateway section has the
+/// whole schema; the smallest file is
 ///
 /// ```yaml
-/// listen: { host: 127.0.0.1, port: 8080 }
-/// router: least-outstanding        # any router of `sluice simulate --help`
-/// maxBodyBytes: 1048576
 /// upstreams:
 ///   - name: gpu-a
 ///     url: http://127.0.0.1:8001   # an OpenAI-compatible engine (vLLM, SGLang, llama.cpp server)
 ///     model: llama-3.1-8b          # the model name clients ask for
+///     engine: vllm                 # where its load signal is read
 ///     pricePerHourUSD: 2.99
-///     maxConcurrency: 64
 /// ```
+///
+/// Invariants after ``validate(file:)``: at least one upstream, unique names, http(s) URLs, known router and ordering,
+/// catalog GPUs and models where named, positive limits; errors name the file and the field.
 public struct GatewayConfig: Sendable, Decodable {
     /// Listening address.
     public struct Listen: Sendable, Decodable {
