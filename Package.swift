@@ -53,6 +53,8 @@ let package = Package(
                 .copy("Resources/calibrations"),
             ]
         ),
+        // Cost-aware tool planning (CATP-LLM): the plan language, the cost model, the planner.
+        .target(name: "SluiceToolPlanning", dependencies: ["SluiceCore"]),
         // The gateway's durable state: the cost ledger and tenant store, in SQLite (GRDB) or PostgreSQL (postgres-nio).
         .target(
             name: "SluiceLedger",
@@ -109,6 +111,7 @@ let package = Package(
         .testTarget(name: "SluiceSimulatorTests", dependencies: ["SluiceCore", "SluiceSimulator"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
         .testTarget(name: "SluiceLedgerTests", dependencies: ["SluiceLedger", "SluiceCore"]),
+        .testTarget(name: "SluiceToolPlanningTests", dependencies: ["SluiceToolPlanning", "SluiceCore"]),
         .testTarget(
             name: "SluiceGatewayTests",
             dependencies: [

@@ -1,0 +1,67 @@
+public import Foundation
+public import SluiceCore
+
+/// A logged candidate plan of OpenCATP's plan pools (`plan_pool_{seq,nonseq}.jsonl`): the plan executed on one data
+/// sample of a task, with its measured score and each call's time and memory — the offline data a cost-aware planner
+/// learns from.
+public struct LoggedPlan: Sendable {
+    /// Task id.
+    public var taskID: Int
+    /// Sample of the task.
+    public var sampleID: Int
+    /// The plan.
+    public var plan: ToolPlan
+    /// Measured score (0...1; ViT similarity or BERTScore).
+    public var score: Double
+    /// Whether upstream judged it valid.
+    public var valid: Bool
+    /// What each step's call used, in plan order.
+    public var usage: [ToolCallUsage]
+    /// Upstream-derived price and critical path, for checking (`derived_price_usd`, `derived_critical_path_ms`).
+    public var loggedPriceUSD: Double?, loggedCriticalPathMs: Double?
+}
+
+/// Reads the plan pools.
+public enum PlanPool: Sendable {
+    /// Reads a `plan_pool_*.jsonl` file. - Throws: ``SluiceError`` naming the file, line and field.
+    public static func load(_ url: URL, catalog: ToolCatalog) throws(SluiceError) -> [LoggedPlan] {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw .io(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        var out: [LoggedPlan] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            let lineNumber = n + 1
+            guard let row = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                throw .malformed(file: url.path, line: lineNumber, field: nil, reason: "not a JSON object")
+            }
+            func numbers(_ key: String) throws(SluiceError) -> [Double] {
+                guard let v = row[key] as? [NSNumber] else {
+                    throw .malformed(file: url.path, line: lineNumber, field: key, reason: "must be a list of numbers")
+                }
+                return v.map(\.doubleValue)
+            }
+            guard let task = row["task_id"] as? Int, let sample = row["sample_id"] as? Int else {
+                throw .malformed(file: url.path, line: lineNumber, field: "task_id/sample_id", reason: "must be integers")
+            }
+            guard let list = row["plan"] as? [Any] else { throw .malformed(file: url.path, line: lineNumber, field: "plan", reason: "must be a list") }
+            let plan: ToolPlan
+            do { plan = try ToolPlan.parse(list: list, catalog: catalog) } catch {
+                throw .malformed(file: url.path, line: lineNumber, field: "plan", reason: error.description)
+            }
+            let times = try numbers("tool_exec_time_ms")
+            let cpu = try numbers("tool_short_term_cpu_mem_mb")
+            let gpu = try numbers("tool_short_term_gpu_mem_mb")
+            guard times.count == plan.steps.count, cpu.count == times.count, gpu.count == times.count else {
+                throw .malformed(file: url.path, line: lineNumber, field: "tool_exec_time_ms", reason: "needs one entry per step (\(plan.steps.count))")
+            }
+            out.append(LoggedPlan(
+                taskID: task, sampleID: sample, plan: plan, score: (row["score"] as? NSNumber)?.doubleValue ?? 0,
+                valid: row["valid"] as? Bool ?? true,
+                usage: (0..<times.count).map { ToolCallUsage(execMs: times[$0], shortTermCPUMemoryMB: cpu[$0], shortTermGPUMemoryMB: gpu[$0]) },
+                loggedPriceUSD: (row["derived_price_usd"] as? NSNumber)?.doubleValue,
+                loggedCriticalPathMs: (row["derived_critical_path_ms"] as? NSNumber)?.doubleValue))
+        }
+        return out
+    }
+}
