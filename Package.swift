@@ -102,6 +102,7 @@ let package = Package(
                 "SluiceGateway",
                 "SluiceLedger",
                 "SluiceEngine",
+                "SluiceToolPlanning",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -108,3 +108,19 @@ struct GatewayCLITests {
         #expect(since.status == 2 && since.stderr.contains("--since"))
     }
 }
+
+/// `sluice reproduce catp` end to end at reduced size.
+struct ReproduceCATPCLITests {
+    @Test func reproduceCATPWritesTheJSONKeys() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let json = dir.appendingPathComponent("catp.json").path
+        let r = try CLIRunner.run(["reproduce", "catp", "--data", CLIRunner.sharedData.appendingPathComponent("catp").path, "--folds", "2", "--json", json])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("learned") && r.stdout.contains("best-score") && r.stdout.contains("not runnable here"))
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
+        for key in ["qop", "score", "cost", "costReductionVsBestScore"] { #expect(object?[key] != nil, "key \(key)") }
+        #expect((object?["qop"] as? [String: Double])?.keys.sorted() == ["best-score", "cheapest", "fixed-chain", "learned"])
+        let bad = try CLIRunner.run(["reproduce", "catp", "--folds", "1"])
+        #expect(bad.status == 2 && bad.stderr.contains("--folds"))
+    }
+}

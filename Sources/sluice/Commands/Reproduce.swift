@@ -7,7 +7,7 @@ import SluiceSimulator
 struct Reproduce: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Reproduce a paper's headline experiment in the simulator.",
-        subcommands: [ReproduceSLAI.self, ReproduceSA.self, ReproduceDeepServe.self])
+        subcommands: [ReproduceSLAI.self, ReproduceSA.self, ReproduceDeepServe.self, ReproduceCATP.self])
 }
 
 /// `sluice reproduce slai`.
