@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// Predicts a plan's score from its structure, learned offline from logged plans (the non-neural stand-in for
 /// CATP-LLM's CAORL value estimates, ALGORITHMS.md §4.5): ridge regression over plan features — which tools it
 /// calls, and which edges it has (`input → tool`, `tool → tool`) — so a plan is judged by the measured scores of plans
@@ -45,31 +47,8 @@ public struct PlanScoreModel: Sendable {
         guard count > 0 else { return nil }
         for i in 0..<d { a[i * d + i] += i == 0 ? 1e-9 : lambda }  // the bias is not shrunk
         // Cholesky: a = L Lᵀ (a is symmetric positive definite thanks to the ridge term).
-        var l = [Double](repeating: 0, count: d * d)
-        for i in 0..<d {
-            for j in 0...i {
-                var sum = a[i * d + j]
-                for k in 0..<j { sum -= l[i * d + k] * l[j * d + k] }
-                if i == j {
-                    guard sum > 0 else { return nil }
-                    l[i * d + i] = sum.squareRoot()
-                } else {
-                    l[i * d + j] = sum / l[j * d + j]
-                }
-            }
-        }
-        var y = [Double](repeating: 0, count: d)
-        for i in 0..<d {
-            var sum = b[i]
-            for k in 0..<i { sum -= l[i * d + k] * y[k] }
-            y[i] = sum / l[i * d + i]
-        }
-        var w = [Double](repeating: 0, count: d)
-        for i in stride(from: d - 1, through: 0, by: -1) {
-            var sum = y[i]
-            for k in (i + 1)..<d { sum -= l[k * d + i] * w[k] }
-            w[i] = sum / l[i * d + i]
-        }
+        guard let l = CholeskySolver.factor(a, d) else { return nil }
+        let w = CholeskySolver.solve(l, b, d)
         weights = w
         toolCount = n
     }

@@ -65,12 +65,12 @@ public struct LinearBandit: Sendable {
         var best = 0
         var bestScore = -Double.infinity
         for arm in 0..<armCount where allowed?[arm] ?? true {
-            guard let l = Self.cholesky(a[arm], dimension) else { continue }
-            let theta = Self.solve(l, b[arm], dimension)
+            guard let l = CholeskySolver.factor(a[arm], dimension) else { continue }
+            let theta = CholeskySolver.solve(l, b[arm], dimension)
             var score = 0.0
             switch parameters.learner {
             case .linUCB:
-                let ax = Self.solve(l, x, dimension)  // A⁻¹ x
+                let ax = CholeskySolver.solve(l, x, dimension)  // A⁻¹ x
                 var mean = 0.0
                 var width = 0.0
                 for i in 0..<dimension {
@@ -81,7 +81,7 @@ public struct LinearBandit: Sendable {
             case .thompson:
                 // θ̃ = θ + v · L⁻ᵀ z, so that Cov = v² (L Lᵀ)⁻¹ = v² A⁻¹.
                 var z = (0..<dimension).map { _ in gaussian() }
-                Self.backSubstituteTransposed(l, &z, dimension)
+                CholeskySolver.backSubstituteTransposed(l, &z, dimension)
                 for i in 0..<dimension { score += (theta[i] + parameters.posteriorScale * z[i]) * x[i] }
             }
             if score > bestScore || (score == bestScore && arm == preferred) {
@@ -105,8 +105,8 @@ public struct LinearBandit: Sendable {
 
     /// The current estimate θ_aᵀx of an arm's reward.
     public func estimate(arm: Int, context x: [Double]) -> Double {
-        guard let l = Self.cholesky(a[arm], dimension) else { return 0 }
-        let theta = Self.solve(l, b[arm], dimension)
+        guard let l = CholeskySolver.factor(a[arm], dimension) else { return 0 }
+        let theta = CholeskySolver.solve(l, b[arm], dimension)
         return zip(theta, x).reduce(0) { $0 + $1.0 * $1.1 }
     }
 
@@ -115,44 +115,5 @@ public struct LinearBandit: Sendable {
         let u1 = max(rng.nextUnit(), .leastNonzeroMagnitude)
         let u2 = rng.nextUnit()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
-    }
-
-    /// Lower-triangular L with L Lᵀ = m (row-major), or `nil` if m is not positive definite.
-    static func cholesky(_ m: [Double], _ d: Int) -> [Double]? {
-        var l = Array(repeating: 0.0, count: d * d)
-        for i in 0..<d {
-            for j in 0...i {
-                var s = m[i * d + j]
-                for k in 0..<j { s -= l[i * d + k] * l[j * d + k] }
-                if i == j {
-                    guard s > 0 else { return nil }
-                    l[i * d + i] = s.squareRoot()
-                } else {
-                    l[i * d + j] = s / l[j * d + j]
-                }
-            }
-        }
-        return l
-    }
-
-    /// Solves (L Lᵀ) y = v.
-    static func solve(_ l: [Double], _ v: [Double], _ d: Int) -> [Double] {
-        var y = v
-        for i in 0..<d {  // L z = v
-            var s = y[i]
-            for k in 0..<i { s -= l[i * d + k] * y[k] }
-            y[i] = s / l[i * d + i]
-        }
-        backSubstituteTransposed(l, &y, d)
-        return y
-    }
-
-    /// Solves Lᵀ y = z in place.
-    static func backSubstituteTransposed(_ l: [Double], _ y: inout [Double], _ d: Int) {
-        for i in stride(from: d - 1, through: 0, by: -1) {
-            var s = y[i]
-            for k in (i + 1)..<max(i + 1, d) { s -= l[k * d + i] * y[k] }
-            y[i] = s / l[i * d + i]
-        }
     }
 }
