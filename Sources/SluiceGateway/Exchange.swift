@@ -39,9 +39,7 @@ struct Exchange: Sendable {
     }
 
     /// Whether the request carries any SLO target.
-    var hasTargets: Bool {
-        targets.ttftSeconds != nil || targets.tpotSeconds != nil || targets.tbtSeconds != nil || targets.e2eSeconds != nil
-    }
+    var hasTargets: Bool { targets.isSet }
 
     /// The ledger entry for an answer with `status`, ending now.
     func entry(status: Int, errorCode: String? = nil) -> LedgerEntry {
@@ -60,4 +58,9 @@ struct Exchange: Sendable {
             queueSeconds: (dispatchedSeconds ?? now) - receivedSeconds, ttftSeconds: ttft, e2eSeconds: e2e, gpuSeconds: gpuSeconds,
             costUSD: costUSD, predictedCostUSD: predictedCostUSD, sloClass: sloClass, sloMet: met, attempts: attempts)
     }
+}
+
+extension SLOTargets {
+    /// Whether any target is set.
+    var isSet: Bool { ttftSeconds != nil || tpotSeconds != nil || tbtSeconds != nil || e2eSeconds != nil }
 }

@@ -66,7 +66,7 @@ extension Gateway {
             targets: metadata.targets)
         let band = GatewayConfig.PriorityBand.of(priority: metadata.priority)
         let (queueLength, queueSeconds) = config.queueLimits(band)
-        if config.admission == "slo", exchangeHasTargets(metadata.targets),
+        if config.admission == "slo", metadata.targets.isSet,
            !(await pool.canMeet(model: parsed.model, request: info, targets: metadata.targets, expectedOutputTokens: metadata.expectedOutputTokens)) {
             await settlement.settle(tokens: 0, usd: 0)
             throw OpenAIError(
@@ -172,11 +172,6 @@ extension Gateway {
         let whole = UInt64(scaled / scale)
         let fraction = String(UInt64(scaled - Double(whole) * scale))
         return (x < 0 ? "-" : "") + String(whole) + "." + String(repeating: "0", count: max(0, digits - fraction.count)) + fraction
-    }
-
-    /// Whether `targets` sets anything.
-    func exchangeHasTargets(_ targets: SLOTargets) -> Bool {
-        targets.ttftSeconds != nil || targets.tpotSeconds != nil || targets.tbtSeconds != nil || targets.e2eSeconds != nil
     }
 
     /// The client went away before the answer was complete.

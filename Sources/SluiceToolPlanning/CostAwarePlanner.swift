@@ -37,13 +37,7 @@ public struct CostAwarePlanner: Sendable {
         guard let model = PlanScoreModel(training: training, catalog: catalog) else { return nil }
         self.catalog = catalog
         scoreModel = model
-        var calls: [Int: [ToolCallUsage]] = [:]
-        for p in training { for (s, u) in zip(p.plan.steps, p.usage) { calls[s.tool, default: []].append(u) } }
-        medianUsage = calls.mapValues { list in
-            func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
-            return ToolCallUsage(execMs: median(list.map(\.execMs)), shortTermCPUMemoryMB: median(list.map(\.shortTermCPUMemoryMB)),
-                                 shortTermGPUMemoryMB: median(list.map(\.shortTermGPUMemoryMB)))
-        }
+        medianUsage = PlanPool.medianUsage(training)
     }
 
     /// Predicted price of `plan`, USD (a tool never seen in training: the largest median execution time seen).

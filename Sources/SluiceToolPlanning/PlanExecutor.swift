@@ -174,14 +174,8 @@ public struct EmulatedTool: PlanTool {
 
     /// One emulated tool per catalog tool seen in `pool`: the median logged usage of its calls.
     public static func fromPool(_ pool: [LoggedPlan], catalog: ToolCatalog, timeScale: Double = 1) -> [Int: any PlanTool] {
-        var calls: [Int: [ToolCallUsage]] = [:]
-        for p in pool { for (s, u) in zip(p.plan.steps, p.usage) { calls[s.tool, default: []].append(u) } }
         var out: [Int: any PlanTool] = [:]
-        for (tool, list) in calls {
-            func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
-            let usage = ToolCallUsage(
-                execMs: median(list.map(\.execMs)), shortTermCPUMemoryMB: median(list.map(\.shortTermCPUMemoryMB)),
-                shortTermGPUMemoryMB: median(list.map(\.shortTermGPUMemoryMB)))
+        for (tool, usage) in PlanPool.medianUsage(pool) {
             out[tool] = EmulatedTool(outputType: catalog.tools[tool].outputType, usage: usage, timeScale: timeScale)
         }
         return out

@@ -65,3 +65,33 @@ public enum PlanPool: Sendable {
         return out
     }
 }
+
+extension PlanPool {
+    /// Each tool's median logged usage over `plans` (time and both memories, each its own median).
+    public static func medianUsage(_ plans: [LoggedPlan]) -> [Int: ToolCallUsage] {
+        var calls: [Int: [ToolCallUsage]] = [:]
+        for p in plans { for (s, u) in zip(p.plan.steps, p.usage) { calls[s.tool, default: []].append(u) } }
+        return calls.mapValues { list in
+            func median(_ v: [Double]) -> Double { let s = v.sorted(); return s[s.count / 2] }
+            return ToolCallUsage(
+                execMs: median(list.map(\.execMs)), shortTermCPUMemoryMB: median(list.map(\.shortTermCPUMemoryMB)),
+                shortTermGPUMemoryMB: median(list.map(\.shortTermGPUMemoryMB)))
+        }
+    }
+
+    /// Task signatures (input type, output types) from OpenCATP's `tasks.json`, for the tasks whose outputs are known.
+    /// - Throws: ``SluiceError`` naming the file.
+    public static func signatures(_ url: URL) throws(SluiceError) -> [Int: TaskSignature] {
+        guard let data = try? Data(contentsOf: url), let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let list = root["tasks"] as? [[String: Any]] else {
+            throw .malformed(file: url.path, line: nil, field: "tasks", reason: "not a JSON object with a 'tasks' list")
+        }
+        var out: [Int: TaskSignature] = [:]
+        for t in list {
+            if let id = t["task_id"] as? Int, let input = t["input_type"] as? String, let outputs = t["output_types"] as? [String] {
+                out[id] = TaskSignature(inputType: input, outputTypes: outputs)
+            }
+        }
+        return out
+    }
+}

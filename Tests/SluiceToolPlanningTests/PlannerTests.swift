@@ -6,14 +6,7 @@ import Testing
 /// The cost-aware planner: never an invalid plan; α trades score for cost; held-out evaluation runs end to end.
 struct PlannerTests {
     static func signatures() throws -> [Int: TaskSignature] {
-        let tasks = try JSONSerialization.jsonObject(with: Data(contentsOf: ToolPlanTests.data.appendingPathComponent("tasks.json"))) as? [String: Any]
-        var out: [Int: TaskSignature] = [:]
-        for t in tasks?["tasks"] as? [[String: Any]] ?? [] {
-            if let id = t["task_id"] as? Int, let input = t["input_type"] as? String, let outputs = t["output_types"] as? [String] {
-                out[id] = TaskSignature(inputType: input, outputTypes: outputs)
-            }
-        }
-        return out
+        try PlanPool.signatures(ToolPlanTests.data.appendingPathComponent("tasks.json"))
     }
 
     @Test func thePlannerNeverReturnsAnInvalidPlanAndAlphaTradesScoreForCost() throws {

@@ -35,17 +35,7 @@ struct ReproduceCATP: ParsableCommand {
         let dir = URL(fileURLWithPath: data)
         let catalog = try ToolCatalog(contentsOf: dir.appendingPathComponent("tools.json"))
         let pool = try PlanPool.load(dir.appendingPathComponent("plan_pool_seq.jsonl"), catalog: catalog)
-        let tasksURL = dir.appendingPathComponent("tasks.json")
-        guard let tasks = (try? JSONSerialization.jsonObject(with: Data(contentsOf: tasksURL))) as? [String: Any],
-              let list = tasks["tasks"] as? [[String: Any]] else {
-            throw SluiceError.malformed(file: tasksURL.path, line: nil, field: "tasks", reason: "not a JSON object with a 'tasks' list")
-        }
-        var signatures: [Int: TaskSignature] = [:]
-        for t in list {
-            if let id = t["task_id"] as? Int, let input = t["input_type"] as? String, let outputs = t["output_types"] as? [String] {
-                signatures[id] = TaskSignature(inputType: input, outputTypes: outputs)
-            }
-        }
+        let signatures = try PlanPool.signatures(dir.appendingPathComponent("tasks.json"))
         let outcomes = PlannerEvaluation.kFold(pool: pool, catalog: catalog, signatures: signatures, folds: folds, seed: seed, alpha: alpha)
         var table = TextTable(["method", "decisions", "mean QoP", "mean score", "mean cost USD"])
         for name in ["learned", "best-score", "cheapest", "fixed-chain"] {
