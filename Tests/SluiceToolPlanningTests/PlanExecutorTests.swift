@@ -36,8 +36,15 @@ struct PlanExecutorTests {
         // …and no step waited for a thread: every branch started within 0.3 s of the root's end, the run ended within
         // 0.3 s of the last branch (a sequential bug is still caught by the overlap check above).
         var rootEnd = 0.0
-        if case .succeeded(_, _, _, let e) = run.steps[0] { rootEnd = e }
-        let promptly = starts.allSatisfy { $0 < rootEnd + 0.3 } && run.wallSeconds < (ends.max() ?? 0) + 0.3
+        var rootStart = Double.infinity
+        if case .succeeded(_, _, let s, let e) = run.steps[0] { (rootStart, rootEnd) = (s, e) }
+        var branchStarts: [Double] = []
+        var branchEnds: [Double] = []
+        for case .succeeded(_, _, let s, let e) in run.steps[1...] {
+            branchStarts.append(s)
+            branchEnds.append(e)
+        }
+        let promptly = rootStart < 0.3 && branchStarts.allSatisfy { $0 < rootEnd + 0.3 } && run.wallSeconds < (branchEnds.max() ?? 0) + 0.3
         if undisturbed && promptly {
             #expect(run.wallSeconds < (critical + 3.1) / 2, "wall \(run.wallSeconds) s, critical path \(critical) s, sum 3.1 s")
         }
