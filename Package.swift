@@ -55,6 +55,17 @@ let package = Package(
         ),
         // Cost-aware tool planning (CATP-LLM): the plan language, the cost model, the planner.
         .target(name: "SluiceToolPlanning", dependencies: ["SluiceCore"]),
+        // Plan tools reached over HTTP: any tool endpoint, and LLM calls through Sluice's gateway.
+        .target(
+            name: "SluiceToolCalls",
+            dependencies: [
+                "SluiceToolPlanning",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The gateway's durable state: the cost ledger and tenant store, in SQLite (GRDB) or PostgreSQL (postgres-nio).
         .target(
             name: "SluiceLedger",
@@ -103,6 +114,7 @@ let package = Package(
                 "SluiceLedger",
                 "SluiceEngine",
                 "SluiceToolPlanning",
+                "SluiceToolCalls",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -116,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "SluiceGatewayTests",
             dependencies: [
-                "SluiceGateway", "SluiceCore", "SluiceLedger",
+                "SluiceGateway", "SluiceCore", "SluiceLedger", "SluiceToolPlanning", "SluiceToolCalls",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -23,6 +23,8 @@ public struct CostAwarePlanner: Sendable {
         public var predictedPriceUSD: Double
         /// Predicted QoP at the planner's α.
         public var predictedQoP: Double
+        /// Predicted execution time (critical path), ms.
+        public var predictedTimeMs: Double
     }
 
     /// The catalog.
@@ -40,26 +42,46 @@ public struct CostAwarePlanner: Sendable {
         medianUsage = PlanPool.medianUsage(training)
     }
 
-    /// Predicted price of `plan`, USD (a tool never seen in training: the largest median execution time seen).
-    public func predictedPrice(_ plan: ToolPlan) -> Double {
-        let fallback = ToolCallUsage(execMs: medianUsage.values.map(\.execMs).max() ?? 1000)
-        return plan.steps.reduce(0) { $0 + catalog.price(tool: $1.tool, usage: medianUsage[$1.tool] ?? fallback) }
+    /// Predicted usage of a call of `tool`: its median logged usage (the logged samples' size levels are unknown), or
+    /// at input size level `sizeLevel`, the time implied by the catalog's average price for that level (CATP-LLM's
+    /// `tool_prices[tool][size_level]`) with the median logged memory. A tool never seen in training takes the largest
+    /// median execution time seen.
+    public func predictedUsage(tool: Int, sizeLevel: Int? = nil) -> ToolCallUsage {
+        let logged = medianUsage[tool] ?? ToolCallUsage(execMs: medianUsage.values.map(\.execMs).max() ?? 1000)
+        guard let level = sizeLevel, (0..<catalog.sizeLevelCount).contains(level) else { return logged }
+        return catalog.usage(tool: tool, sizeLevel: level, memory: logged)
     }
 
-    /// The candidates valid for `task`, ranked best first by `method` (invalid ones are never returned).
-    public func rank(_ candidates: [ToolPlan], for task: TaskSignature, method: Method) -> [Choice] {
+    /// Predicted price of `plan`, USD (every call is paid, parallel branches included).
+    public func predictedPrice(_ plan: ToolPlan, sizeLevel: Int? = nil) -> Double {
+        plan.steps.reduce(0) { $0 + catalog.price(tool: $1.tool, usage: predictedUsage(tool: $1.tool, sizeLevel: sizeLevel)) }
+    }
+
+    /// Predicted execution time of `plan` with its branches in parallel (the critical path), ms.
+    public func predictedTimeMs(_ plan: ToolPlan, sizeLevel: Int? = nil) -> Double {
+        plan.criticalPathMs(execMs: plan.steps.map { predictedUsage(tool: $0.tool, sizeLevel: sizeLevel).execMs })
+    }
+
+    /// The candidates valid for `task`, ranked best first by `method` (invalid ones are never returned); prices and
+    /// times at input size level `sizeLevel` (`nil`: the median logged call).
+    public func rank(_ candidates: [ToolPlan], for task: TaskSignature, method: Method, sizeLevel: Int? = nil) -> [Choice] {
         var q = catalog.qop
         if case .learned(let alpha) = method { q.alpha = alpha }
         var choices: [Choice] = []
         for plan in candidates where (try? plan.validate(for: task, catalog: catalog)) != nil {
             let score = scoreModel.predict(plan)
-            let price = predictedPrice(plan)
-            choices.append(Choice(plan: plan, predictedScore: score, predictedPriceUSD: price, predictedQoP: q.value(score: score, costUSD: price)))
+            let price = predictedPrice(plan, sizeLevel: sizeLevel)
+            choices.append(Choice(
+                plan: plan, predictedScore: score, predictedPriceUSD: price, predictedQoP: q.value(score: score, costUSD: price),
+                predictedTimeMs: predictedTimeMs(plan, sizeLevel: sizeLevel)))
         }
         switch method {
-        case .learned: choices.sort { $0.predictedQoP > $1.predictedQoP }
-        case .bestScore: choices.sort { $0.predictedScore > $1.predictedScore }
-        case .cheapest: choices.sort { $0.predictedPriceUSD < $1.predictedPriceUSD }
+        case .learned:
+            choices.sort { $0.predictedQoP != $1.predictedQoP ? $0.predictedQoP > $1.predictedQoP : $0.plan.steps.count < $1.plan.steps.count }
+        case .bestScore:
+            choices.sort { $0.predictedScore != $1.predictedScore ? $0.predictedScore > $1.predictedScore : $0.predictedPriceUSD < $1.predictedPriceUSD }
+        case .cheapest:
+            choices.sort { $0.predictedPriceUSD != $1.predictedPriceUSD ? $0.predictedPriceUSD < $1.predictedPriceUSD : $0.predictedScore > $1.predictedScore }
         case .fixedChain:
             choices.sort { a, b in
                 a.plan.steps.count != b.plan.steps.count

@@ -25,12 +25,29 @@ extension ToolCatalog {
     /// The price of one call of tool `tool`, USD — OpenCATP's AWS-Lambda-style formula (`cost_utils.py`), with its
     /// quirk kept: the tier rate is multiplied by the tool's memory as well.
     public func price(tool: Int, usage: ToolCallUsage) -> Double {
+        pricePerRequestUSD + usage.execMs * usdPerMs(tool: tool, usage: usage)
+    }
+
+    /// What one ms of a call of `tool` costs with `usage`'s memory, USD (the formula's bracket).
+    public func usdPerMs(tool: Int, usage: ToolCallUsage) -> Double {
         let t = tools[tool]
-        let perMs = t.longTermCPUMemoryMB * Self.rate(cpuTiers, memoryMB: t.longTermCPUMemoryMB)
+        return t.longTermCPUMemoryMB * Self.rate(cpuTiers, memoryMB: t.longTermCPUMemoryMB)
             + usage.shortTermCPUMemoryMB * cpuShortTermUSDPerMBPerMs
             + t.longTermGPUMemoryMB * Self.rate(gpuTiers, memoryMB: t.longTermGPUMemoryMB)
             + usage.shortTermGPUMemoryMB * gpuShortTermUSDPerMBPerMs
-        return pricePerRequestUSD + usage.execMs * perMs
+    }
+
+    /// How many input size levels the price table has (OpenCATP: 4).
+    public var sizeLevelCount: Int { tools.map(\.estimatedPriceUSDBySizeLevel.count).min() ?? 0 }
+
+    /// The usage of a call of `tool` at input size level `level` implied by the table of average prices per level:
+    /// `memory`'s per-call memory, and the execution time for which the formula gives the table's price.
+    public func usage(tool: Int, sizeLevel level: Int, memory: ToolCallUsage) -> ToolCallUsage {
+        let perMs = usdPerMs(tool: tool, usage: memory)
+        let table = tools[tool].estimatedPriceUSDBySizeLevel[level]
+        var u = memory
+        u.execMs = perMs > 0 ? max(0, table - pricePerRequestUSD) / perMs : 0
+        return u
     }
 
     /// The price of a plan: every call is paid, parallel branches included. `usage[i]` is step `i`'s.

@@ -82,15 +82,22 @@ extension PlanPool {
     /// Task signatures (input type, output types) from OpenCATP's `tasks.json`, for the tasks whose outputs are known.
     /// - Throws: ``SluiceError`` naming the file.
     public static func signatures(_ url: URL) throws(SluiceError) -> [Int: TaskSignature] {
+        try tasks(url).compactMapValues(\.signature)
+    }
+
+    /// Every task of OpenCATP's `tasks.json`: its input type and, where known, its signature (the non-sequential test
+    /// tasks' outputs are only in the OpenCATP dataset). - Throws: ``SluiceError`` naming the file.
+    public static func tasks(_ url: URL) throws(SluiceError) -> [Int: (inputType: String, signature: TaskSignature?)] {
         guard let data = try? Data(contentsOf: url), let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
               let list = root["tasks"] as? [[String: Any]] else {
             throw .malformed(file: url.path, line: nil, field: "tasks", reason: "not a JSON object with a 'tasks' list")
         }
-        var out: [Int: TaskSignature] = [:]
-        for t in list {
-            if let id = t["task_id"] as? Int, let input = t["input_type"] as? String, let outputs = t["output_types"] as? [String] {
-                out[id] = TaskSignature(inputType: input, outputTypes: outputs)
+        var out: [Int: (inputType: String, signature: TaskSignature?)] = [:]
+        for (i, t) in list.enumerated() {
+            guard let id = t["task_id"] as? Int, let input = t["input_type"] as? String else {
+                throw .malformed(file: url.path, line: nil, field: "tasks[\(i)]", reason: "needs an integer task_id and a string input_type")
             }
+            out[id] = (input, (t["output_types"] as? [String]).map { TaskSignature(inputType: input, outputTypes: $0) })
         }
         return out
     }

@@ -1,7 +1,8 @@
 /// The type rules of CATP-LLM's grammar masks (`src/catpllm/model/offline_rl.py:create_action_mask`; ALGORITHMS.md
 /// §4.2): the types a step's dependencies provide (the query's input provides the task's input type) must be exactly
 /// the tool's input type (`image-text` takes one image and one text, in any order); and the plan's sinks together must
-/// produce every output the task requires. Unknown tools, repeated tools and forward dependencies are refused when the
+/// produce every output the task requires; a tool with a list of allowed predecessors (upstream `tool_dependencies`)
+/// follows only those. Unknown tools, repeated tools and forward dependencies are refused when the
 /// plan is parsed.
 public struct TaskSignature: Sendable, Hashable {
     /// The query's input type (`image`, `text`).
@@ -31,6 +32,9 @@ extension ToolPlan {
                     from.append("\(ToolCatalog.inputNode) (\(task.inputType))")
                 case .step(let j):
                     let dep = catalog.tools[steps[j].tool]
+                    guard tool.allowedPredecessors.isEmpty || tool.allowedPredecessors.contains(steps[j].tool) else {
+                        throw PlanError(step: i, reason: "'\(tool.name)' may not follow '\(dep.name)' (allowed: \(tool.allowedPredecessors.sorted().map { catalog.tools[$0].name }.joined(separator: ", ")))")
+                    }
                     provided += components(dep.outputType)
                     from.append("\(dep.name) (\(dep.outputType))")
                 }

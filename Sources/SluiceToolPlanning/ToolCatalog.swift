@@ -24,6 +24,10 @@ public struct ToolCatalog: Sendable {
         public var longTermGPUMemoryMB: Double
         /// Average price per input size level, USD (CATP-LLM's cost features; not used to score executed plans).
         public var estimatedPriceUSDBySizeLevel: [Double]
+        /// The only tools this one may follow (upstream `tool_dependencies`); empty: any tool of the right type.
+        public var allowedPredecessors: Set<Int> = []
+        /// Whether upstream implements the tool and uses it in OpenCATP (the planner enumerates only these).
+        public var isPlannable = true
     }
 
     /// A memory tier of the price table: USD per ms for memory up to `memoryMB`.
@@ -102,7 +106,8 @@ public struct ToolCatalog: Sendable {
                 name: try field(t, "name", p), toolToken: Int(try number(t, "tool_token", p)), dependencyToken: Int(try number(t, "dependency_token", p)),
                 inputType: try field(t, "input_type", p), outputType: try field(t, "output_type", p),
                 longTermCPUMemoryMB: try number(t, "long_term_cpu_memory_mb", p), longTermGPUMemoryMB: try number(t, "long_term_gpu_memory_mb", p),
-                estimatedPriceUSDBySizeLevel: (t["estimated_price_usd_by_size_level"] as? [NSNumber])?.map(\.doubleValue) ?? []))
+                estimatedPriceUSDBySizeLevel: (t["estimated_price_usd_by_size_level"] as? [NSNumber])?.map(\.doubleValue) ?? [],
+                isPlannable: (t["implemented"] as? Bool ?? true) && !(t["marked_unused_in_opencatp"] as? Bool ?? false)))
         }
         let pricing: [String: Any] = try field(root, "pricing", "")
         func tiers(_ key: String) throws(SluiceError) -> [Tier] {
@@ -128,6 +133,14 @@ public struct ToolCatalog: Sendable {
         for (i, t) in tools.enumerated() {
             guard indexByName.updateValue(i, forKey: t.name) == nil else {
                 throw .malformed(file: file, line: nil, field: "tools[\(i)].name", reason: "'\(t.name)' appears twice")
+            }
+        }
+        for (i, t) in list.enumerated() {
+            for name in t["allowed_predecessor_tools"] as? [String] ?? [] {
+                guard let j = indexByName[Self.normalise(name)] else {
+                    throw .malformed(file: file, line: nil, field: "tools[\(i)].allowed_predecessor_tools", reason: "'\(name)' is not a tool")
+                }
+                self.tools[i].allowedPredecessors.insert(j)
             }
         }
         if let language = root["plan_language"] as? [String: Any] {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A tool plan in CATP-LLM's planning language (ALGORITHMS.md §4.2): steps in order, each a tool and the earlier steps
 /// (or the query's input) it takes its input from. Several dependencies join; several steps on one parent branch, so
@@ -163,6 +163,16 @@ public struct ToolPlan: Sendable, Hashable {
             parts.append("[" + dependencyNames(i, catalog: catalog).map { "\"\($0)\"" }.joined(separator: ",") + "]")
         }
         return "[" + parts.joined(separator: ",") + "]"
+    }
+
+    /// One line: `a → b → c` for a chain from the input, else the steps with their sources (`a; b(a); c(a)`).
+    public func oneLine(catalog: ToolCatalog) -> String {
+        let isChain = steps.indices.allSatisfy { i in steps[i].dependencies == [i == 0 ? .input : .step(i - 1)] }
+        if isChain { return steps.map { catalog.tools[$0.tool].name }.joined(separator: " → ") }
+        return steps.indices.map { i in
+            let deps = dependencyNames(i, catalog: catalog).filter { $0 != ToolCatalog.inputNode }
+            return catalog.tools[steps[i].tool].name + (deps.isEmpty ? "" : "(" + deps.joined(separator: ",") + ")")
+        }.joined(separator: "; ")
     }
 
     /// The readable form: one line per step, `2. image_denoising <- image_deblurring`.
