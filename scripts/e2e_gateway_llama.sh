@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end check of `sluice serve` in front of two real llama.cpp servers (llama-cpp-python) serving a tiny
 # random-weight model, driven by the official `openai` Python client: JSON and streamed answers, the routing headers,
-# an unknown model, one engine killed mid-run (failover), and the ledger read back with `sluice usage`.
+# an unknown model, one engine killed mid-run (failover), the ledger read back with `sluice usage`, and a tool plan
+# whose LLM tool is answered through the gateway (`sluice plan --execute --llm-tool`).
 # Needs: pip install 'llama-cpp-python[server]' gguf openai
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,4 +62,18 @@ PY
 usage=$("$bin" usage --config "$work/gw.yaml" --since 1h)
 echo "$usage"
 echo "$usage" | grep -qE '^llama-a +[0-9]+' || { echo "sluice usage does not report llama-a"; exit 1; }
+# A tool plan whose text tool is an LLM call through the gateway (CATP-LLM's plans with Sluice as the LLM backend):
+# caption (emulated from OpenCATP's logged measurements) → machine_translation (llama.cpp behind the gateway).
+"$bin" plan --task 12 --plan '["image_captioning",["input_of_query"],"machine_translation",["image_captioning"]]' \
+    --execute --time-scale 0.01 --llm-tool machine_translation --gateway http://127.0.0.1:18120 --model tiny \
+    --json "$work/plan.json"
+python3 - "$work/plan.json" <<'PY'
+import json, sys
+run = json.load(open(sys.argv[1]))["run"]
+steps = run["steps"]
+assert run["succeeded"], run
+assert steps[1]["via"] == "llm" and steps[1]["outcome"] == "ok", steps[1]
+assert run["actualPriceUSD"] > 0
+print(f"ok: plan ran, LLM tool answered {steps[1]['output'][:40]!r} in {steps[1]['endMs'] - steps[1]['startMs']:.0f} ms")
+PY
 echo "e2e ok"

@@ -26,6 +26,8 @@ public struct GatewayLLMTool: PlanTool {
     public var maxTokens: Int
     /// The client.
     public var client: HTTPClient
+    /// Seconds the request may take (a queued request waits at the gateway).
+    public var timeoutSeconds: Double
 
     /// Tokens generated when no limit is given.
     public static let defaultMaxTokens = 256
@@ -38,8 +40,9 @@ public struct GatewayLLMTool: PlanTool {
     /// Creates a tool.
     public init(
         name: String, gatewayURL: String, model: String, instruction: String? = nil, apiKey: String? = nil, sloClass: String? = nil,
-        maxTokens: Int = GatewayLLMTool.defaultMaxTokens, client: HTTPClient = .shared
+        maxTokens: Int = GatewayLLMTool.defaultMaxTokens, client: HTTPClient = .shared, timeoutSeconds: Double = HTTPTool.defaultTimeoutSeconds
     ) {
+        self.timeoutSeconds = timeoutSeconds
         self.name = name
         self.gatewayURL = gatewayURL.hasSuffix("/") ? String(gatewayURL.dropLast()) : gatewayURL
         self.model = model
@@ -62,7 +65,8 @@ public struct GatewayLLMTool: PlanTool {
         let began = clock.now
         let url = gatewayURL + "/v1/chat/completions"
         let object = try await ToolHTTP.postJSON(
-            client: client, url: url, body: body, headers: headers, maxResponseBytes: HTTPTool.defaultMaxResponseBytes, what: "LLM tool '\(name)'")
+            client: client, url: url, body: body, headers: headers, maxResponseBytes: HTTPTool.defaultMaxResponseBytes,
+            timeoutSeconds: timeoutSeconds, what: "LLM tool '\(name)'")
         let ms = ToolHTTP.milliseconds(began.duration(to: clock.now))
         guard let choices = object["choices"] as? [[String: Any]], let message = choices.first?["message"] as? [String: Any],
               let content = message["content"] as? String else {

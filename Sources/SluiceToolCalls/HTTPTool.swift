@@ -26,15 +26,20 @@ public struct HTTPTool: PlanTool {
     public var client: HTTPClient
     /// Largest answer read.
     public var maxResponseBytes: Int
+    /// Seconds the request may take, connecting included (AsyncHTTPClient retries a refused connection until then).
+    public var timeoutSeconds: Double
 
     /// Answer size limit when none is given, bytes.
     public static let defaultMaxResponseBytes = 8 << 20
+    /// Request time limit when none is given, seconds.
+    public static let defaultTimeoutSeconds = 60.0
 
     /// Creates a tool.
     public init(
         name: String, outputType: String, url: String, headers: [(name: String, value: String)] = [], client: HTTPClient = .shared,
-        maxResponseBytes: Int = HTTPTool.defaultMaxResponseBytes
+        maxResponseBytes: Int = HTTPTool.defaultMaxResponseBytes, timeoutSeconds: Double = HTTPTool.defaultTimeoutSeconds
     ) {
+        self.timeoutSeconds = timeoutSeconds
         self.name = name
         self.outputType = outputType
         self.url = url
@@ -48,7 +53,8 @@ public struct HTTPTool: PlanTool {
         let clock = ContinuousClock()
         let began = clock.now
         let object = try await ToolHTTP.postJSON(
-            client: client, url: url, body: body, headers: headers, maxResponseBytes: maxResponseBytes, what: "tool '\(name)'")
+            client: client, url: url, body: body, headers: headers, maxResponseBytes: maxResponseBytes, timeoutSeconds: timeoutSeconds,
+            what: "tool '\(name)'")
         let measuredMs = ToolHTTP.milliseconds(began.duration(to: clock.now))
         guard let type = object["type"] as? String, let payload = object["payload"] as? String else {
             throw ToolCallError("tool '\(name)' at \(url) answered without string fields 'type' and 'payload'")
@@ -78,7 +84,8 @@ enum ToolHTTP {
     }
 
     static func postJSON(
-        client: HTTPClient, url: String, body: [String: Any], headers: [(name: String, value: String)], maxResponseBytes: Int, what: String
+        client: HTTPClient, url: String, body: [String: Any], headers: [(name: String, value: String)], maxResponseBytes: Int, timeoutSeconds: Double,
+        what: String
     ) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
@@ -87,8 +94,8 @@ enum ToolHTTP {
         request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body)))
         let response: HTTPClientResponse
         do {
-            // The executor's timeout cancels this task; AsyncHTTPClient then cancels the request.
-            response = try await client.execute(request, deadline: .distantFuture)
+            // The executor's timeout also cancels this task; AsyncHTTPClient then cancels the request.
+            response = try await client.execute(request, timeout: .milliseconds(Int64(timeoutSeconds * 1000)))
         } catch {
             throw ToolCallError("\(what) at \(url) could not be reached: \(error)")
         }

@@ -25,6 +25,7 @@ extension ToolPlan {
             let tool = catalog.tools[s.tool]
             var provided: [String] = []
             var from: [String] = []
+            var disallowed: String?
             for d in s.dependencies {
                 switch d {
                 case .input:
@@ -32,15 +33,17 @@ extension ToolPlan {
                     from.append("\(ToolCatalog.inputNode) (\(task.inputType))")
                 case .step(let j):
                     let dep = catalog.tools[steps[j].tool]
-                    guard tool.allowedPredecessors.isEmpty || tool.allowedPredecessors.contains(steps[j].tool) else {
-                        throw PlanError(step: i, reason: "'\(tool.name)' may not follow '\(dep.name)' (allowed: \(tool.allowedPredecessors.sorted().map { catalog.tools[$0].name }.joined(separator: ", ")))")
-                    }
+                    if !tool.allowedPredecessors.isEmpty, !tool.allowedPredecessors.contains(steps[j].tool), disallowed == nil { disallowed = dep.name }
                     provided += components(dep.outputType)
                     from.append("\(dep.name) (\(dep.outputType))")
                 }
             }
             guard provided.sorted() == components(tool.inputType) else {
                 throw PlanError(step: i, reason: "'\(tool.name)' takes \(tool.inputType) but gets \(from.joined(separator: " + "))")
+            }
+            if let disallowed {
+                let allowed = tool.allowedPredecessors.sorted().map { catalog.tools[$0].name }.joined(separator: ", ")
+                throw PlanError(step: i, reason: "'\(tool.name)' may not follow '\(disallowed)' (allowed: \(allowed))")
             }
         }
         var outputs = sinks.map { catalog.tools[steps[$0].tool].outputType }

@@ -119,8 +119,52 @@ struct ReproduceCATPCLITests {
         #expect(r.stdout.contains("learned") && r.stdout.contains("best-score") && r.stdout.contains("not runnable here"))
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
         for key in ["qop", "score", "cost", "costReductionVsBestScore"] { #expect(object?[key] != nil, "key \(key)") }
-        #expect((object?["qop"] as? [String: Double])?.keys.sorted() == ["best-score", "cheapest", "fixed-chain", "learned"])
+        #expect((object?["qop"] as? [String: Double])?.keys.sorted() == ["best-score", "cheapest", "fixed-chain", "hindsight-best", "learned"])
+        #expect((object?["pools"] as? [String: Any])?.keys.sorted() == ["nonseq", "seq"])
+        #expect((object?["alphaSweep"] as? [[String: Double]])?.count == 8 && object?["costReductionAtEqualOrBetterScore"] != nil)
         let bad = try CLIRunner.run(["reproduce", "catp", "--folds", "1"])
         #expect(bad.status == 2 && bad.stderr.contains("--folds"))
+    }
+}
+
+/// `sluice plan` end to end: the choice, its predictions and runners-up, a run on emulated tools, clear errors.
+struct PlanCLITests {
+    static var data: String { CLIRunner.sharedData.appendingPathComponent("catp").path }
+
+    @Test func plansATaskAndRunsItOnEmulatedTools() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let json = dir.appendingPathComponent("plan.json").path
+        let r = try CLIRunner.run([
+            "plan", "--data", Self.data, "--task", "201", "--size-level", "2", "--alpha", "0.7", "--max-steps", "3",
+            "--execute", "--time-scale", "0.01", "--json", json,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("chosen plan:") && r.stdout.contains("runners-up:") && r.stdout.contains("actual price"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let chosen = try #require(object["chosen"] as? [String: Any])
+        for key in ["plan", "tokens", "predictedScore", "predictedPriceUSD", "predictedTimeMs", "predictedQoP"] { #expect(chosen[key] != nil, "\(key)") }
+        #expect((object["runnersUp"] as? [Any])?.count == 5)
+        let run = try #require(object["run"] as? [String: Any])
+        #expect(run["succeeded"] as? Bool == true)
+        let actual = try #require(run["actualPriceUSD"] as? Double)
+        #expect(actual > 0)
+        // Runners-up rank no better than the choice.
+        let qops = ((object["runnersUp"] as? [[String: Any]]) ?? []).compactMap { $0["predictedQoP"] as? Double }
+        #expect(qops.allSatisfy { $0 <= (chosen["predictedQoP"] as? Double ?? 0) + 1e-12 })
+    }
+
+    @Test func badPlanRequestsAreRefusedWithWhatWasWrong() throws {
+        let unknown = try CLIRunner.run(["plan", "--data", Self.data, "--task", "999"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("--task") && unknown.stderr.contains("0-86"), "\(unknown.stderr)")
+        let unknownOutputs = try CLIRunner.run(["plan", "--data", Self.data, "--task", "200"])
+        #expect(unknownOutputs.status == 2 && unknownOutputs.stderr.contains("--outputs"), "\(unknownOutputs.stderr)")
+        let given = try CLIRunner.run(["plan", "--data", Self.data, "--task", "200", "--outputs", "image,text", "--max-steps", "2"])
+        #expect(given.status == 0, "\(given.stderr)")
+        let level = try CLIRunner.run(["plan", "--data", Self.data, "--task", "3", "--size-level", "4"])
+        #expect(level.status == 2 && level.stderr.contains("--size-level") && level.stderr.contains("0...3"), "\(level.stderr)")
+        let method = try CLIRunner.run(["plan", "--data", Self.data, "--task", "3", "--method", "gpt4"])
+        #expect(method.status == 2 && method.stderr.contains("cheapest"), "\(method.stderr)")
+        let tool = try CLIRunner.run(["plan", "--data", Self.data, "--task", "3", "--execute", "--tool", "nosuch=http://x"])
+        #expect(tool.status == 2 && tool.stderr.contains("--tool"), "\(tool.stderr)")
     }
 }

@@ -69,6 +69,9 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "Seconds one tool call may take.")
     var callTimeout = 60.0
 
+    @Option(help: ArgumentHelp("Predict (and with --execute run) this plan, in the list form, instead of choosing one.", valueName: "JSON"))
+    var plan: String?
+
     @Option(help: ArgumentHelp("The task input passed to the first tools.", valueName: "TEXT"))
     var input = "input_of_query"
 
@@ -112,13 +115,23 @@ struct PlanCommand: AsyncParsableCommand {
         var plans: [ToolPlan] = []
         var enumeratedCount = 0, loggedCount = 0, truncated = false
         var seen = Set<ToolPlan>()
-        if candidates != "logged" {
+        if let plan {
+            let given: ToolPlan
+            do {
+                given = try ToolPlan.parse(json: plan, catalog: catalog)
+                try given.validate(for: signature, catalog: catalog)
+            } catch {
+                throw SluiceError.invalidValue(field: "--plan", value: plan, allowed: "a plan valid for task \(task) (\(error.description))")
+            }
+            plans = [given]
+        }
+        if self.plan == nil, candidates != "logged" {
             let e = PlanEnumerator(maxSteps: maxSteps).plans(for: signature, catalog: catalog)
             truncated = e.truncated
             for p in e.plans where seen.insert(p).inserted { plans.append(p) }
             enumeratedCount = e.plans.count
         }
-        if candidates != "enumerated" {
+        if self.plan == nil, candidates != "enumerated" {
             for row in pool where poolSignatures[row.taskID] == signature && seen.insert(row.plan).inserted {
                 plans.append(row.plan)
                 loggedCount += 1
@@ -139,7 +152,7 @@ struct PlanCommand: AsyncParsableCommand {
         let level = sizeLevel.map { "size level \($0)" } ?? "median logged call"
         print("task \(task): \(signature.inputType) → \(signature.outputTypes.joined(separator: " + ")), \(method)\(method == "learned" ? " α = \(fixed(alpha ?? catalog.qop.alpha, 2))" : ""), prices at \(level)")
         print("\(plans.count) candidates (\(enumeratedCount) enumerated up to \(maxSteps) tools\(truncated ? ", truncated" : ""), \(loggedCount) more logged for tasks of this signature); score model from \(training.count) logged plans of \(Set(training.map(\.taskID)).count) \(trainedOn)")
-        print("\nchosen plan:\n" + best.plan.text(catalog: catalog).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        print("\n\(plan == nil ? "chosen" : "given") plan:\n" + best.plan.text(catalog: catalog).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         print("  tokens: \(best.plan.tokens(catalog: catalog).map(String.init).joined(separator: " "))")
         print("  predicted score \(fixed(best.predictedScore, 4)), price $\(fixed(best.predictedPriceUSD, 5)), time \(fixed(best.predictedTimeMs, 0)) ms, QoP \(fixed(best.predictedQoP, 4))")
         if runnersUp > 0, ranked.count > 1 {
@@ -193,7 +206,7 @@ struct PlanCommand: AsyncParsableCommand {
             guard parts.count == 2, let i = catalog.index(of: parts[0]), parts[1].hasPrefix("http") else {
                 throw SluiceError.invalidValue(field: "--tool", value: spec, allowed: "NAME=URL with a catalog tool name and an http(s) URL")
             }
-            tools[i] = HTTPTool(name: catalog.tools[i].name, outputType: catalog.tools[i].outputType, url: parts[1])
+            tools[i] = HTTPTool(name: catalog.tools[i].name, outputType: catalog.tools[i].outputType, url: parts[1], timeoutSeconds: callTimeout)
             how[i] = "http"
         }
         if !llmTools.isEmpty {
@@ -209,7 +222,7 @@ struct PlanCommand: AsyncParsableCommand {
                 guard let i = catalog.index(of: name), catalog.tools[i].outputType == "text" else {
                     throw SluiceError.invalidValue(field: "--llm-tool", value: name, allowed: "a catalog tool with text output")
                 }
-                tools[i] = GatewayLLMTool(name: catalog.tools[i].name, gatewayURL: gateway, model: model, apiKey: apiKey)
+                tools[i] = GatewayLLMTool(name: catalog.tools[i].name, gatewayURL: gateway, model: model, apiKey: apiKey, timeoutSeconds: callTimeout)
                 how[i] = "llm"
             }
         }
