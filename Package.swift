@@ -53,6 +53,8 @@ let package = Package(
                 .copy("Resources/calibrations"),
             ]
         ),
+        // Charts and self-contained HTML reports (inline SVG): no dependencies.
+        .target(name: "SluiceCharts"),
         // Cost-aware tool planning (CATP-LLM): the plan language, the cost model, the planner.
         .target(name: "SluiceToolPlanning", dependencies: ["SluiceCore"]),
         // Plan tools reached over HTTP: any tool endpoint, and LLM calls through Sluice's gateway.
@@ -115,6 +117,7 @@ let package = Package(
                 "SluiceEngine",
                 "SluiceToolPlanning",
                 "SluiceToolCalls",
+                "SluiceCharts",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -124,6 +127,7 @@ let package = Package(
         .testTarget(name: "SluiceSimulatorTests", dependencies: ["SluiceCore", "SluiceSimulator"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
         .testTarget(name: "SluiceLedgerTests", dependencies: ["SluiceLedger", "SluiceCore"]),
+        .testTarget(name: "SluiceChartsTests", dependencies: ["SluiceCharts"]),
         .testTarget(name: "SluiceToolPlanningTests", dependencies: ["SluiceToolPlanning", "SluiceCore"]),
         .testTarget(
             name: "SluiceGatewayTests",

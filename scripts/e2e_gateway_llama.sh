@@ -59,9 +59,10 @@ for _ in range(6):
 assert after == {"llama-a"}, f"the killed engine is failed over: {after}"
 print(f"ok: upstreams used {sorted(seen)}, {chunks} stream chunks, after the kill {sorted(after)}")
 PY
-usage=$("$bin" usage --config "$work/gw.yaml" --since 1h)
+usage=$("$bin" usage --config "$work/gw.yaml" --since 1h --html "${SLUICE_REPORT_DIR:-$work}/usage.html")
 echo "$usage"
 echo "$usage" | grep -qE '^llama-a +[0-9]+' || { echo "sluice usage does not report llama-a"; exit 1; }
+grep -q "Cost per tenant over time" "${SLUICE_REPORT_DIR:-$work}/usage.html" || { echo "sluice usage --html wrote no timeline"; exit 1; }
 # A tool plan whose text tool is an LLM call through the gateway (CATP-LLM's plans with Sluice as the LLM backend):
 # caption (emulated from OpenCATP's logged measurements) → machine_translation (llama.cpp behind the gateway).
 "$bin" plan --task 12 --plan '["image_captioning",["input_of_query"],"machine_translation",["image_captioning"]]' \

@@ -429,6 +429,7 @@ public struct Simulation: Sendable {
             }
         }
         truncated = fleet.reduce(0) { $0 + $1.truncatedOutputs }
+        for r in fleet { r.timeline.finish(at: lastEventSeconds) }
         var result = SimulationResult(
             replicas: fleet.map { ReplicaReport(label: $0.deployment.label, scheduler: $0.scheduler.name, pricePerHourUSD: $0.pricePerHourUSD,
                                                 gpus: $0.deployment.tensorParallel, busySeconds: $0.busySeconds, iterations: $0.iterations,
@@ -436,7 +437,7 @@ public struct Simulation: Sendable {
                                                 liveAtEnd: $0.engine.liveCount, preemptions: $0.engine.preemptionCount,
                                                 billedSeconds: elastic.billedSeconds[$0.index],
                                                 maxBatchedTokens: $0.engine.maxBatchedTokens, largestBatchTokens: $0.largestBatchTokens,
-                                                largestRunningSequences: $0.largestBatchSequences) },
+                                                largestRunningSequences: $0.largestBatchSequences, timeline: $0.timeline) },
             router: router.name, sloClasses: classes, metrics: metrics, simulatedSeconds: lastEventSeconds,
             wallSeconds: monotonicSeconds() - wallStart, events: eventCount, truncatedOutputs: truncated,
             prediction: sharedPredictor.map {

@@ -30,6 +30,8 @@ public struct ReplicaReport: Sendable, Hashable, Codable {
     public var largestBatchTokens: Int
     /// Largest number of running sequences (never above the engine's cap).
     public var largestRunningSequences: Int
+    /// GPU busy share and KV-cache use over the run.
+    public var timeline: UtilisationTimeline? = nil
 }
 
 /// The result of a simulation: metrics, cost and counters.

@@ -106,20 +106,30 @@ struct CLIEndToEndTests {
     }
 
     @Test func compareShowsEveryConfigurationOnTheSameArrivals() throws {
-        let r = try CLIRunner.run(["compare", "--requests", "300", "--schedulers", "vllm,sarathi", "--routers", "round-robin,least-work"])
+        let html = try CLIRunner.temporaryDirectory().appendingPathComponent("compare.html")
+        let r = try CLIRunner.run(["compare", "--requests", "300", "--schedulers", "vllm,sarathi", "--routers", "round-robin,least-work", "--html", html.path])
         #expect(r.status == 0, "\(r.stderr)")
+        let page = try String(contentsOf: html, encoding: .utf8)
+        for title in ["Time to first token (TTFT) CDF", "Time between tokens (TBT) CDF", "SLO attainment", "GPU utilisation over time", "KV-cache use over time"] {
+            #expect(page.contains(title), "the report has \(title)")
+        }
+        #expect(page.components(separatedBy: "<svg").count - 1 == 6 && page.contains("sarathi/least-work"))
         for label in ["vllm/round-robin", "vllm/least-work", "sarathi/round-robin", "sarathi/least-work"] {
             #expect(r.stdout.contains(label))
         }
     }
 
     @Test func capacityFindsARateAndPrintsTheCurve() throws {
+        let html = try CLIRunner.temporaryDirectory().appendingPathComponent("capacity.html")
         let r = try CLIRunner.run([
             "capacity", "--requests", "300", "--replicas", "1", "--target", "p50(ttft)<=0.5 and p99(tbt)<=0.2", "--min-rate", "2",
-            "--tolerance", "0.1",
+            "--tolerance", "0.1", "--html", html.path,
         ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("capacity:"))
+        let page = try String(contentsOf: html, encoding: .utf8)
+        #expect(page.contains("SLO attainment against load") && page.contains("p99 time to first token against load") && page.contains("capacity "))
+        #expect(page.contains("Cost per million output tokens against load"))
         #expect(r.stdout.contains("yes"))
         let bad = try CLIRunner.run(["capacity", "--target", "p42(ttft)<=1"])
         #expect(bad.status == 2)
@@ -139,8 +149,10 @@ struct ReproduceCLITests {
     @Test func reproduceSLAIRunsAndWritesTheHeadlineKeys() throws {
         let dir = try CLIRunner.temporaryDirectory()
         let json = dir.appendingPathComponent("slai.json").path
-        let r = try CLIRunner.run(["reproduce", "slai", "--requests", "400", "--rates", "0.5,1.5,3,6", "--json", json])
+        let r = try CLIRunner.run(["reproduce", "slai", "--requests", "400", "--rates", "0.5,1.5,3,6", "--json", json, "--html", json + ".html"])
         #expect(r.status == 0, "\(r.stderr)")
+        let page = try String(contentsOf: URL(fileURLWithPath: json + ".html"), encoding: .utf8)
+        #expect(page.contains("Headline figures: ours and the paper") && page.contains(">paper<") && page.contains("Median TTFT against load"))
         #expect(r.stdout.contains("capacity gain slai over sarathi"))
         #expect(r.stdout.contains("paper: +26.0%"))
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
@@ -154,8 +166,10 @@ struct ReproduceCLITests {
     @Test func reproduceSARunsAndWritesTheHeadlineKeys() throws {
         let dir = try CLIRunner.temporaryDirectory()
         let json = dir.appendingPathComponent("sa.json").path
-        let r = try CLIRunner.run(["reproduce", "sa", "--requests", "300", "--rates", "4,12", "--json", json])
+        let r = try CLIRunner.run(["reproduce", "sa", "--requests", "300", "--rates", "4,12", "--json", json, "--html", json + ".html"])
         #expect(r.status == 0, "\(r.stderr)")
+        let page = try String(contentsOf: URL(fileURLWithPath: json + ".html"), encoding: .utf8)
+        #expect(page.contains("SLO attainment against load") && page.contains("paper (up to)"))
         #expect(r.stdout.contains("best SLO attainment ratio sa-slo / fcfs"))
         #expect(r.stdout.contains("paper: up to 5.0x"))
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
@@ -176,10 +190,12 @@ struct ReproduceCLITests {
         let dir = try CLIRunner.temporaryDirectory()
         let json = dir.appendingPathComponent("deepserve.json").path
         let r = try CLIRunner.run([
-            "reproduce", "deepserve", "--azure-requests", "400", "--sharegpt-requests", "300", "--max-replicas", "2", "--json", json,
+            "reproduce", "deepserve", "--azure-requests", "400", "--sharegpt-requests", "300", "--max-replicas", "2", "--json", json, "--html", json + ".html",
         ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("bandit vs best-static") && r.stdout.contains("cost lower bound"))
+        let page = try String(contentsOf: URL(fileURLWithPath: json + ".html"), encoding: .utf8)
+        #expect(page.contains("Bandit against the baselines") && page.contains("paper, low end") && page.contains("Static pools"))
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
         for key in ["p99Latency", "gpuUtilization", "costPerRequestUSD", "sloAttainment", "costLowerBoundUSD", "scenarios"] {
             #expect(object[key] != nil, "has \(key)")

@@ -82,8 +82,13 @@ struct GatewayCLITests {
         }
         gateway.kill()
         engine.kill()
-        let usage = try CLIRunner.run(["usage", "--sqlite", ledger, "--since", "1h", "--json", dir.appendingPathComponent("u.json").path])
+        let usageHTML = dir.appendingPathComponent("usage.html")
+        let usage = try CLIRunner.run(["usage", "--sqlite", ledger, "--since", "1h", "--json", dir.appendingPathComponent("u.json").path, "--html", usageHTML.path])
         #expect(usage.status == 0, "\(usage.stderr)")
+        let page = try String(contentsOf: usageHTML, encoding: .utf8)
+        for title in ["Cost per tenant over time", "SLO attainment per upstream over time", "Predicted and actual cost per tenant"] {
+            #expect(page.contains(title), "the usage report has \(title)")
+        }
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("u.json"))) as? [String: Any]
         let tenants = report?["byTenant"] as? [[String: Any]] ?? []
         let team = tenants.first { $0["key"] as? String == "team" }
@@ -114,8 +119,10 @@ struct ReproduceCATPCLITests {
     @Test func reproduceCATPWritesTheJSONKeys() throws {
         let dir = try CLIRunner.temporaryDirectory()
         let json = dir.appendingPathComponent("catp.json").path
-        let r = try CLIRunner.run(["reproduce", "catp", "--data", CLIRunner.sharedData.appendingPathComponent("catp").path, "--folds", "2", "--json", json])
+        let r = try CLIRunner.run(["reproduce", "catp", "--data", CLIRunner.sharedData.appendingPathComponent("catp").path, "--folds", "2", "--json", json, "--html", json + ".html"])
         #expect(r.status == 0, "\(r.stderr)")
+        let page = try String(contentsOf: URL(fileURLWithPath: json + ".html"), encoding: .utf8)
+        #expect(page.contains("Score against cost") && page.contains("learned, α sweep") && page.contains("GPT-4"))
         #expect(r.stdout.contains("learned") && r.stdout.contains("best-score") && r.stdout.contains("not runnable here"))
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any]
         for key in ["qop", "score", "cost", "costReductionVsBestScore"] { #expect(object?[key] != nil, "key \(key)") }

@@ -68,6 +68,13 @@ public struct LatencyHistogram: Sendable {
         return LatencySummary(count: Int(count), mean: meanSeconds, p50: p(50), p90: p(90), p99: p(99), max: maxSeconds)
     }
 
+    /// The values at percentiles `qs` (each 0...100), seconds (one flush for all).
+    public func percentiles(_ qs: [Double]) -> [Double] {
+        var h = self
+        h.flush()
+        return qs.map { count == 0 ? 0 : min(Double(h.histogram.valueAtPercentile($0)) / 1e6, maxSeconds) }
+    }
+
     /// The value at percentile `q` (0...100), seconds.
     public func percentile(_ q: Double) -> Double {
         var h = self

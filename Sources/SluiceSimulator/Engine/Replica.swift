@@ -27,6 +27,8 @@ final class Replica {
     var wakeAtSeconds: Double?
     private(set) var iterationStartSeconds = 0.0
     private(set) var busySeconds = 0.0
+    /// Busy time and KV use over the run, for reports.
+    var timeline: UtilisationTimeline
     private(set) var iterations = 0
     var iterationsRun: Int { iterations }
     /// Largest token count and sequence count of any batch (checked against the limits by tests and reports).
@@ -70,6 +72,7 @@ final class Replica {
         latencyPredictor = LatencyPredictor(stepModel: stepModel)
         let limits = deployment.limits
         let blocks = try deployment.kvBlockCapacity()
+        timeline = UtilisationTimeline(kvBlocks: blocks)
         let kv = KVBlockPool(totalBlocks: blocks, blockSizeTokens: limits.blockSizeTokens, watermarkFraction: limits.watermarkFraction)
         maxSequenceTokens = min(deployment.maxModelLenTokens, blocks * limits.blockSizeTokens)
         engine = EngineState(
@@ -140,6 +143,7 @@ final class Replica {
         largestBatchSequences = max(largestBatchSequences, engine.running.count)
         isBusy = true
         iterationStartSeconds = now
+        timeline.setKVUsed(engine.kv.totalBlocks - engine.kv.freeBlocks, at: now)
         return now + stepModel.stepSeconds(plan.shape)
     }
 
@@ -193,6 +197,8 @@ final class Replica {
         swap(&lent, &plan)
         scheduler.didFinishIteration(&engine, plan: lent, durationSeconds: duration)
         swap(&lent, &plan)
+        timeline.addBusy(from: iterationStartSeconds, to: now)
+        timeline.setKVUsed(engine.kv.totalBlocks - engine.kv.freeBlocks, at: now)
     }
 
     private func releaseFinished(now: Double) {

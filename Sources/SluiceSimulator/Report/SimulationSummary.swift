@@ -107,6 +107,8 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
     public var requestScheduler: String?
     /// Latency predictor error of the request-level scheduler (absent: none ran).
     public var latencyPrediction: LatencyPredictionReport?
+    /// TTFT/TBT distributions and utilisation over time, for charts.
+    public var distributions: RunDistributions?
 
     /// Builds the summary of a result.
     public init(_ r: SimulationResult, label: String) {
@@ -156,6 +158,7 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
         coldStarts = r.coldStarts
         tenants = r.tenants.isEmpty ? nil : r.tenants
         latencyPrediction = r.latencyPrediction
+        distributions = RunDistributions(r)
     }
 
     /// Pretty, key-sorted JSON (deterministic apart from `wallSeconds`).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceCharts
 import SluiceCore
 import SluiceSimulator
 
@@ -38,6 +39,9 @@ struct Capacity: ParsableCommand {
     @Option(help: ArgumentHelp("Write the curve as JSON.", valueName: "FILE"))
     var json: String?
 
+    @Option(help: ArgumentHelp("Write a self-contained HTML report with charts (curves against load, capacity marked).", valueName: "FILE"))
+    var html: String?
+
     @Flag(help: "Do not draw the progress bar on stderr.")
     var noProgress = false
 
@@ -70,6 +74,28 @@ struct Capacity: ParsableCommand {
             print("capacity: \(fixed(capacity, 3)) requests/s")
         } else {
             print("capacity: the target fails at every rate tried (lowest \(fixed(points.first?.rate ?? minRate, 3)) requests/s)")
+        }
+        if let html {
+            var report = HTMLReport(title: "Capacity: \(scheduler)", subtitle: SimulationCharts.subtitle("sluice capacity"))
+            report.section("Configuration")
+            report.definitions([
+                ("target", "\(parsed)"), ("workload", workload.describe()), ("fleet", points.first.map { SummaryPrinter.describe($0.summary.deployments) } ?? ""),
+                ("scheduler", scheduler), ("router", router),
+                ("capacity", capacity.map { "\(fixed($0, 3)) requests/s" } ?? "the target fails at every rate tried"),
+            ])
+            report.section("Against load")
+            SimulationCharts.addRateCurves([(scheduler, points.map { ($0.rate, $0.summary) })], capacity: capacity.map { [scheduler: $0] } ?? [:], to: &report)
+            let sorted = points.sorted { $0.rate < $1.rate }
+            report.section("Summary per rate")
+            SimulationCharts.addSummaryTable(sorted.map(\.summary), to: &report)
+            // Distributions and utilisation at the capacity point and the first rate past it.
+            let shown = [sorted.last(where: \.meetsTarget), sorted.first(where: { !$0.meetsTarget })].compactMap { $0 }.map(\.summary)
+            if !shown.isEmpty {
+                report.section("At and past capacity")
+                SimulationCharts.addDistributions(shown, to: &report)
+                SimulationCharts.addTimelines(shown, to: &report)
+            }
+            try SimulationCharts.write(report, to: html)
         }
         if let json {
             struct Curve: Encodable {

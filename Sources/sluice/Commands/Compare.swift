@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceCharts
 import SluiceCore
 import SluiceSimulator
 
@@ -30,6 +31,9 @@ struct Compare: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write every run's summary as JSON: {\"runs\": [...]}.", valueName: "FILE"))
     var json: String?
+
+    @Option(help: ArgumentHelp("Write a self-contained HTML report with charts (CDFs, SLO attainment, utilisation over time).", valueName: "FILE"))
+    var html: String?
 
     @Flag(help: "Do not draw the progress bar on stderr.")
     var noProgress = false
@@ -72,6 +76,23 @@ struct Compare: ParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writeData(try encoder.encode(["runs": runs]), to: json)
+        }
+        if let html {
+            var report = HTMLReport(title: "Scheduler comparison", subtitle: SimulationCharts.subtitle("sluice compare"))
+            report.section("Configuration")
+            report.definitions([
+                ("workload", workload.describe()), ("fleet", deployments), ("schedulers", schedulerNames.joined(separator: ", ")),
+                ("routers", routerNames.joined(separator: ", ")), ("request schedulers", fronts.map { $0 ?? "none" }.joined(separator: ", ")),
+            ])
+            report.section("Summary")
+            SimulationCharts.addSummaryTable(runs, to: &report)
+            report.section("Latency distributions")
+            SimulationCharts.addDistributions(runs, to: &report)
+            report.section("SLO attainment and cost")
+            SimulationCharts.addAttainmentBars(runs, to: &report)
+            report.section("Utilisation over time")
+            SimulationCharts.addTimelines(runs, to: &report)
+            try SimulationCharts.write(report, to: html)
         }
     }
 }

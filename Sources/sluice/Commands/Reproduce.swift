@@ -48,6 +48,9 @@ struct ReproduceSLAI: ParsableCommand {
     @Option(help: ArgumentHelp("Write capacity, capacityGain, medianTTFTReduction and the curves as JSON.", valueName: "FILE"))
     var json: String?
 
+    @Option(help: ArgumentHelp("Write a self-contained HTML report: our curves next to the paper's figures, and the configuration.", valueName: "FILE"))
+    var html: String?
+
     func run() throws {
         guard requests > 0 else { throw SluiceError.invalidValue(field: "--requests", value: "\(requests)", allowed: "a positive count") }
         var sweep = SLAIReproduction.defaultRates
@@ -70,6 +73,7 @@ struct ReproduceSLAI: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writeData(try encoder.encode(report), to: json)
         }
+        if let html { try SimulationCharts.write(ReproductionReports.slai(report), to: html) }
     }
 }
 

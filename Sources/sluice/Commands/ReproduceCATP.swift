@@ -37,6 +37,9 @@ struct ReproduceCATP: ParsableCommand {
     @Option(help: ArgumentHelp("Write the results as JSON (keys qop, score, cost per method, costReductionVsBestScore, pools).", valueName: "FILE"))
     var json: String?
 
+    @Option(help: ArgumentHelp("Write a self-contained HTML report: cost, score and QoP per method, the α sweep, the paper's claims.", valueName: "FILE"))
+    var html: String?
+
     static let methodNames = ["learned", "best-score", "cheapest", "fixed-chain", PlannerEvaluation.hindsightName]
 
     func run() throws {
@@ -55,6 +58,7 @@ struct ReproduceCATP: ParsableCommand {
         let catalog = try ToolCatalog(contentsOf: dir.appendingPathComponent("tools.json"))
         let signatures = try PlanPool.signatures(dir.appendingPathComponent("tasks.json"))
         var perPool: [String: [String: Any]] = [:]
+        var charted: [(name: String, outcomes: [String: PlannerEvaluation.Outcome], sweep: [PlannerEvaluation.SweepPoint])] = []
         var outcomesByPool: [[String: PlannerEvaluation.Outcome]] = []
         var sweepsByPool: [[PlannerEvaluation.SweepPoint]] = []
         for kind in kinds {
@@ -66,6 +70,7 @@ struct ReproduceCATP: ParsableCommand {
             report(outcomes, sweep: sweep)
             perPool[kind] = Self.jsonObject(outcomes, sweep: sweep)
             outcomesByPool.append(outcomes)
+            charted.append((kind == "seq" ? "Sequential pool" : "Non-sequential pool", outcomes, sweep))
             sweepsByPool.append(sweep)
         }
         var object: [String: Any] = ["pools": perPool, "folds": folds, "seed": seed, "alpha": alpha]
@@ -77,11 +82,16 @@ struct ReproduceCATP: ParsableCommand {
             print("Both pools (means over all decisions):")
             report(all, sweep: sweep)
             object.merge(Self.jsonObject(all, sweep: sweep)) { $1 }
+            charted.insert(("Both pools", all, sweep), at: 0)
         } else {
             object.merge(perPool[kinds[0]] ?? [:]) { $1 }
         }
         print("paper (CATP-LLM on Llama2-7B vs GPT-4 plans, not runnable here): cost -24.7 % to -45.8 %, plan performance +28.2 % to +30.2 %")
         print("here the comparison is among planners choosing from the same logged candidates; best-score is the quality-only reference")
+        if let html {
+            try SimulationCharts.write(
+                ReproductionReports.catp(pools: charted, methods: Self.methodNames, folds: folds, seed: seed, alpha: alpha), to: html)
+        }
         if let json {
             do {
                 try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))

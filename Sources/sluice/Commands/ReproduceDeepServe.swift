@@ -36,6 +36,9 @@ struct ReproduceDeepServe: ParsableCommand {
     @Option(help: ArgumentHelp("Write p99Latency, gpuUtilization, costPerRequestUSD, sloAttainment, costLowerBoundUSD and every scenario as JSON.", valueName: "FILE"))
     var json: String?
 
+    @Option(help: ArgumentHelp("Write a self-contained HTML report: our curves next to the paper's figures, and the configuration.", valueName: "FILE"))
+    var html: String?
+
     func run() throws {
         guard maxReplicas >= 1, sharegptRequests >= 1, rate > 0, cv > 0, (azureRequests ?? 1) >= 1 else {
             throw SluiceError.invalidValue(
@@ -71,6 +74,7 @@ struct ReproduceDeepServe: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writeData(try encoder.encode(report), to: json)
         }
+        if let html { try SimulationCharts.write(ReproductionReports.deepServe(report), to: html) }
     }
 }
 

@@ -46,6 +46,9 @@ struct ReproduceSA: ParsableCommand {
     @Option(help: ArgumentHelp("Write sloAttainment, meanLatency, bestAttainmentRatio, meanLatencyReduction, decisionMicroseconds as JSON.", valueName: "FILE"))
     var json: String?
 
+    @Option(help: ArgumentHelp("Write a self-contained HTML report: our curves next to the paper's figures, and the configuration.", valueName: "FILE"))
+    var html: String?
+
     func run() throws {
         guard requests > 0 else { throw SluiceError.invalidValue(field: "--requests", value: "\(requests)", allowed: "a positive count") }
         guard instances > 0 else { throw SluiceError.invalidValue(field: "--instances", value: "\(instances)", allowed: "a positive count") }
@@ -72,6 +75,7 @@ struct ReproduceSA: ParsableCommand {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try writeData(try encoder.encode(report), to: json)
         }
+        if let html { try SimulationCharts.write(ReproductionReports.sa(report), to: html) }
     }
 }
 

@@ -17,6 +17,9 @@ struct UsageCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write the report as JSON.", valueName: "FILE"))
     var json: String?
 
+    @Option(help: ArgumentHelp("Write a self-contained HTML report: cost and SLO attainment over time, predicted vs actual cost.", valueName: "FILE"))
+    var html: String?
+
     /// Seconds since 1970 for `90s`/`30m`/`24h`/`7d` ago, or a plain number of seconds since 1970.
     static func parseSince(_ text: String, now: Double) throws(SluiceError) -> Double {
         let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
@@ -30,6 +33,13 @@ struct UsageCommand: AsyncParsableCommand {
         let from = try Self.parseSince(since, now: now)
         let store = try await store.open()
         let report = try await store.usage(fromUnixSeconds: from, toUnixSeconds: now + 1)
+        var timeline: (starts: [Double], width: Double, reports: [UsageReport]) = ([], 0, [])
+        if html != nil {
+            do { timeline = try await UsageHTML.timeline(store: store, from: from, to: now + 1) } catch {
+                await store.close()
+                throw error
+            }
+        }
         await store.close()
         print("ledger usage since \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: from)))")
         for (title, rows) in [("tenant", report.byTenant), ("upstream", report.byUpstream)] {
@@ -43,6 +53,10 @@ struct UsageCommand: AsyncParsableCommand {
             }
             print("")
             print(table.render(), terminator: "")
+        }
+        if let html {
+            let page = UsageHTML.report(total: report, starts: timeline.starts, width: timeline.width, buckets: timeline.reports, source: self.store.describe())
+            try SimulationCharts.write(page, to: html)
         }
         if let json {
             let encoder = JSONEncoder()

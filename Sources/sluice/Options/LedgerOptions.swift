@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import SluiceCore
 import SluiceGateway
@@ -14,6 +15,16 @@ struct LedgerOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("PostgreSQL ledger (postgres://user:password@host:port/database).", valueName: "URL"))
     var postgres: String?
+
+    /// The store named, for reports (a PostgreSQL URL without its password).
+    func describe() -> String {
+        if let sqlite { return "SQLite \(sqlite)" }
+        if let postgres {
+            let bare = postgres.replacingOccurrences(of: #"://([^:@/]+):[^@]*@"#, with: "://$1:***@", options: .regularExpression)
+            return "PostgreSQL \(bare)"
+        }
+        return config.map { "the ledger of \($0)" } ?? "-"
+    }
 
     /// Opens the store. - Throws: a usage error unless exactly one source is named; ``LedgerError`` when it cannot open.
     func open() async throws -> any LedgerStore {

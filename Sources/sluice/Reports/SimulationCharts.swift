@@ -1,0 +1,110 @@
+import Foundation
+import SluiceCharts
+import SluiceCore
+import SluiceSimulator
+
+/// The charts and tables of simulation reports (`compare --html`, `capacity --html`): TTFT and TBT CDFs, SLO
+/// attainment, GPU busy share and KV-cache use over time, curves against the request rate, and the summary table.
+enum SimulationCharts {
+    /// Log scale when the positive values span more than this ratio (latencies spanning decades).
+    static let logScaleSpan = 30.0
+
+    static func scale(for values: [Double]) -> AxisScale {
+        let positive = values.filter { $0 > 0 && $0.isFinite }
+        guard let lo = positive.min(), let hi = positive.max() else { return .linear }
+        return hi / lo > logScaleSpan ? .log : .linear
+    }
+
+    /// TTFT and TBT CDFs, one step series per run.
+    static func addDistributions(_ runs: [SimulationSummary], to report: inout HTMLReport) {
+        let withData = runs.filter { $0.distributions != nil }
+        guard !withData.isEmpty else { return }
+        for (metric, title, values) in [
+            ("TTFT", "Time to first token", { (d: RunDistributions) in d.ttftSeconds }),
+            ("TBT", "Time between tokens", { (d: RunDistributions) in d.tbtSeconds }),
+        ] {
+            let series = withData.map { run -> Series in
+                let d = run.distributions!
+                let v = values(d)
+                return Series(run.label, points: zip(v, d.percentiles).map { (x: $0, y: $1 / 100) }, style: .step)
+            }
+            let all = series.flatMap(\.points).map(\.x)
+            guard all.contains(where: { $0 > 0 }) else { continue }
+            report.chart(LineChart(
+                title: "\(title) (\(metric)) CDF", x: Axis("\(metric) (s)", scale: scale(for: all)), y: Axis("share of requests", range: 0...1),
+                series: series))
+        }
+    }
+
+    /// SLO attainment and cost per million output tokens, one bar per run.
+    static func addAttainmentBars(_ runs: [SimulationSummary], to report: inout HTMLReport) {
+        report.chart(BarChart(
+            title: "SLO attainment", categories: runs.map(\.label), categoryLabel: "run", y: Axis("requests meeting their SLO (%)", range: 0...100),
+            series: [("SLO attainment", runs.map { $0.sloAttainment * 100 })]))
+        report.chart(BarChart(
+            title: "Cost per million output tokens", categories: runs.map(\.label), categoryLabel: "run", y: Axis("USD per million output tokens"),
+            series: [("cost", runs.map { $0.usdPerMillionOutputTokens })]))
+    }
+
+    /// GPU busy share and KV-cache use over simulated time, one line per run.
+    static func addTimelines(_ runs: [SimulationSummary], to report: inout HTMLReport) {
+        let withData = runs.filter { ($0.distributions?.gpuBusyShare.count ?? 0) > 1 }
+        guard !withData.isEmpty else { return }
+        let minutes = (withData.map(\.simulatedSeconds).max() ?? 0) > 600
+        let unit = minutes ? 60.0 : 1.0
+        for (title, axis, values) in [
+            ("GPU utilisation over time", "GPU busy (% of time, mean over replicas)", { (d: RunDistributions) in d.gpuBusyShare }),
+            ("KV-cache use over time", "KV blocks in use (%, mean over replicas)", { (d: RunDistributions) in d.kvShare }),
+        ] {
+            let series = withData.map { run -> Series in
+                let d = run.distributions!
+                let v = values(d)
+                return Series(run.label, points: v.indices.map { (x: (Double($0) + 0.5) * d.bucketSeconds / unit, y: v[$0] * 100) })
+            }
+            report.chart(LineChart(title: title, x: Axis(minutes ? "simulated time (min)" : "simulated time (s)"), y: Axis(axis, range: 0...100), series: series))
+        }
+    }
+
+    /// The summary table of `runs`.
+    static func addSummaryTable(_ runs: [SimulationSummary], to report: inout HTMLReport) {
+        let header = ["run", "requests", "rejected", "TTFT p50 ms", "TTFT p99 ms", "TBT p99 ms", "E2E p99 ms", "SLO", "GPU busy", "cost USD", "$/Mtok", "preempt"]
+        let rows = runs.map { s -> [String] in
+            [s.label, "\(s.requests)", "\(s.rejected)", millis(s.ttft.p50), millis(s.ttft.p99), millis(s.tbt.p99), millis(s.e2e.p99),
+             percent(s.sloAttainment), percent(s.gpuBusyFraction), "$" + fixed(s.costUSD, 2), fixed(s.usdPerMillionOutputTokens, 3), "\(s.preemptions)"]
+        }
+        report.table(header: header, rows: rows)
+    }
+
+    /// SLO attainment, p99 TTFT and cost per million tokens against the request rate, capacity marked.
+    static func addRateCurves(
+        _ curves: [(name: String, points: [(rate: Double, summary: SimulationSummary)])], capacity: [String: Double],
+        to report: inout HTMLReport
+    ) {
+        let markers = curves.compactMap { c in capacity[c.name].map { Marker(x: $0, label: curves.count > 1 ? "capacity \(c.name)" : "capacity \(fixed($0, 2)) req/s") } }
+        func series(_ value: (SimulationSummary) -> Double) -> [Series] {
+            curves.map { c in Series(c.name, points: c.points.sorted { $0.rate < $1.rate }.map { (x: $0.rate, y: value($0.summary)) }) }
+        }
+        let x = Axis("request rate (req/s)")
+        report.chart(LineChart(title: "SLO attainment against load", x: x, y: Axis("requests meeting their SLO (%)", range: 0...100),
+                               series: series { $0.sloAttainment * 100 }, markers: markers))
+        let p99 = series { $0.ttft.p99 }
+        report.chart(LineChart(title: "p99 time to first token against load", x: x,
+                               y: Axis("TTFT p99 (s)", scale: scale(for: p99.flatMap(\.points).map(\.y))), series: p99, markers: markers))
+        report.chart(LineChart(title: "Cost per million output tokens against load", x: x, y: Axis("USD per million output tokens"),
+                               series: series { $0.usdPerMillionOutputTokens }, markers: markers))
+    }
+
+    /// Writes `report` to `path`. - Throws: ``SluiceError`` when it cannot.
+    static func write(_ report: HTMLReport, to path: String) throws {
+        try writeData(Data(report.html().utf8), to: path)
+    }
+
+    /// "sluice compare …, 2026-12-01 10:00 UTC": what produced a report.
+    static func subtitle(_ what: String) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyy-MM-dd HH:mm 'UTC'"
+        return "\(what) · generated by sluice on \(f.string(from: Date()))"
+    }
+}

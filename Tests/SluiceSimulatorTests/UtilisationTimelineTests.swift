@@ -1,0 +1,41 @@
+import SluiceCore
+import SluiceSimulator
+import Testing
+
+/// Utilisation over time: what a report draws as GPU busy share and KV-cache use.
+struct UtilisationTimelineTests {
+    @Test func busyTimeIsKeptExactlyWhileBucketsCoarsen() {
+        var t = UtilisationTimeline(kvBlocks: 100)
+        var total = 0.0
+        // 2,000 s of 30 ms iterations every 50 ms: more than 256 one-second buckets, so pairs merge.
+        for k in 0..<40_000 {
+            let start = Double(k) * 0.05
+            t.addBusy(from: start, to: start + 0.03)
+            t.setKVUsed(40, at: start)
+            total += 0.03
+        }
+        t.finish(at: 2000)
+        #expect(t.busySeconds.count <= UtilisationTimeline.maxBuckets)
+        #expect(t.bucketSeconds == 8, "1 s doubled until 2,000 s fits in 256 buckets")
+        #expect(abs(t.busySeconds.reduce(0, +) - total) < 1e-6, "no busy time lost in merging")
+        for p in t.points {
+            #expect(abs(p.busyShare - 0.6) < 0.01, "30 of every 50 ms busy: \(p.busyShare) at \(p.startSeconds)")
+            #expect(abs(p.kvShare - 0.4) < 1e-9, "40 of 100 blocks held throughout")
+        }
+    }
+
+    @Test func aSimulatedRunRecordsItsReplicasTimelines() throws {
+        let requests = Fixtures.requests(count: 300, rate: 20, seed: 5)
+        let (result, _) = try Fixtures.run(requests, scheduler: "vllm", replicas: 2)
+        for r in result.replicas {
+            let t = try #require(r.timeline)
+            #expect(abs(t.busySeconds.reduce(0, +) - r.busySeconds) < 1e-6, "the timeline's busy time is the replica's")
+            #expect(t.points.allSatisfy { (0...1).contains($0.busyShare) && (0...1).contains($0.kvShare) })
+            #expect(t.points.contains { $0.kvShare > 0 }, "KV blocks were in use at some point")
+            #expect(Double(t.busySeconds.count) * t.bucketSeconds >= result.simulatedSeconds - t.bucketSeconds)
+        }
+        let d = try #require(SimulationSummary(result, label: "x").distributions)
+        #expect(d.ttftSeconds == d.ttftSeconds.sorted() && d.tbtSeconds == d.tbtSeconds.sorted(), "a CDF never goes down")
+        #expect(d.percentiles.count == d.ttftSeconds.count && d.gpuBusyShare.count == d.kvShare.count && !d.gpuBusyShare.isEmpty)
+    }
+}
