@@ -12,7 +12,7 @@ browser=$(command -v chromium-headless-shell || command -v chromium || true)
 [ -n "$browser" ] || { echo "no headless Chromium (apt-get install chromium-headless-shell)"; exit 1; }
 swift build --product sluice >/dev/null
 bin=$(swift build --show-bin-path)/sluice
-"$bin" compare --requests 2000 --schedulers vllm,sarathi,sarathi-spf --no-progress --html "$out/compare.html" >/dev/null
+"$bin" compare --requests 1500 --schedulers vllm,sarathi,sarathi-spf --rates 8,16,24,32 --no-progress --html "$out/compare.html" >/dev/null
 "$bin" capacity --requests 1000 --min-rate 2 --max-rate 64 --tolerance 0.1 --no-progress --html "$out/capacity.html" >/dev/null
 "$bin" reproduce catp --folds 3 --html "$out/catp.html" >/dev/null
 "$bin" reproduce slai --requests 300 --rates 0.5,1.5,2.5 --html "$out/slai.html" >/dev/null

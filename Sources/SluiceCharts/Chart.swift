@@ -58,11 +58,14 @@ public struct Marker: Sendable, Hashable {
     public var x: Double
     /// What it marks.
     public var label: String
+    /// The series it belongs to (drawn in that series' colour), if any.
+    public var series: Int?
 
     /// Creates a marker.
-    public init(x: Double, label: String) {
+    public init(x: Double, label: String, series: Int? = nil) {
         self.x = x
         self.label = label
+        self.series = series
     }
 }
 

@@ -77,12 +77,16 @@ public struct SVGRenderer: Sendable {
                 }
             }
         }
-        for m in chart.markers where usable(m.x, chart.x.scale) {
-            let x = map.x(m.x)
-            svg += "<line x1=\"\(f(x))\" y1=\"\(f(plot.y0))\" x2=\"\(f(x))\" y2=\"\(f(plot.y1))\" stroke=\"#444\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"><title>\(escape(m.label))</title></line>\n"
-            svg += "<text x=\"\(f(x + 4))\" y=\"\(f(plot.y0 + 12))\" font-size=\"11\" fill=\"#222\">\(escape(m.label))</text>\n"
-        }
         svg += "</g>\n"
+        // Markers: a dashed line in its series' colour; labels stacked so they do not overlap, kept inside the plot.
+        for (k, m) in chart.markers.enumerated() where usable(m.x, chart.x.scale) {
+            let x = map.x(m.x)
+            let colour = m.series.map { Self.palette[$0 % Self.palette.count] } ?? "#444"
+            svg += "<line x1=\"\(f(x))\" y1=\"\(f(plot.y0))\" x2=\"\(f(x))\" y2=\"\(f(plot.y1))\" stroke=\"\(colour)\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"><title>\(escape(m.label))</title></line>\n"
+            let textWidth = Double(m.label.count) * Self.characterWidth * 0.85
+            let toLeft = x + 4 + textWidth > plot.x1
+            svg += "<text x=\"\(f(toLeft ? x - 4 : x + 4))\" y=\"\(f(plot.y0 + 12 + Double(k) * 13))\" font-size=\"11\" fill=\"\(colour == "#444" ? "#222" : colour)\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\"\(toLeft ? " text-anchor=\"end\"" : "")>\(escape(m.label))</text>\n"
+        }
         svg += legendSVG(legend, names: chart.series.map(\.name), top: marginTop, bars: false, pointsOnly: chart.series.map { $0.style == .points })
         return svg + "</svg>\n"
     }

@@ -114,6 +114,15 @@ struct CLIEndToEndTests {
             #expect(page.contains(title), "the report has \(title)")
         }
         #expect(page.components(separatedBy: "<svg").count - 1 == 6 && page.contains("sarathi/least-work"))
+        // A sweep over rates: curves against load with each configuration's capacity marked.
+        let sweepHTML = html.deletingLastPathComponent().appendingPathComponent("sweep.html")
+        let sweep = try CLIRunner.run(["compare", "--requests", "300", "--schedulers", "vllm,sarathi", "--rates", "2,8,64", "--html", sweepHTML.path])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        #expect(sweep.stdout.contains("capacity within the sweep") && sweep.stdout.contains("vllm/round-robin @ 64.00"))
+        let sweepPage = try String(contentsOf: sweepHTML, encoding: .utf8)
+        #expect(sweepPage.contains("SLO attainment against load") && sweepPage.contains("capacity vllm/round-robin"))
+        let badRates = try CLIRunner.run(["compare", "--requests", "10", "--rates", "2,x"])
+        #expect(badRates.status == 2 && badRates.stderr.contains("--rates"))
         for label in ["vllm/round-robin", "vllm/least-work", "sarathi/round-robin", "sarathi/least-work"] {
             #expect(r.stdout.contains(label))
         }

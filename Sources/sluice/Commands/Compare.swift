@@ -29,6 +29,12 @@ struct Compare: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated routers.", valueName: "NAMES"))
     var routers = "round-robin"
 
+    @Option(help: ArgumentHelp("Sweep these arrival rates, requests/s, comma-separated (each configuration at each rate).", valueName: "RATES"))
+    var rates: String?
+
+    @Option(help: ArgumentHelp("With --rates: the target whose capacity is marked, e.g. 'p50(ttft)<=0.5 and p99(tbt)<=0.2'.", valueName: "EXPR"))
+    var target = "p50(ttft)<=0.5 and p99(tbt)<=0.2"
+
     @Option(help: ArgumentHelp("Write every run's summary as JSON: {\"runs\": [...]}.", valueName: "FILE"))
     var json: String?
 
@@ -62,16 +68,49 @@ struct Compare: ParsableCommand {
                 return try RequestPolicyRegistry.entry(named: n).name
             }
         } ?? [fleet.requestScheduler]
+        let sweep = try rates.map(parseRateList)
+        let capacityTarget = try CapacityTarget(parsing: target)
+        // Per configuration: its runs at each rate of the sweep (one run, at the workload's own rate, without one).
+        var curves: [(name: String, points: [(rate: Double, summary: SimulationSummary)])] = []
         for s in schedulerNames {
             for front in fronts {
                 for r in routerNames {
-                    runs.append(try runner.run(scheduler: s, router: r, onlyOwnOptions: true, requestScheduler: .some(front)))
+                    let name = "\(s)\(front.map { "+\($0)" } ?? "")/\(r)"
+                    guard let sweep else {
+                        runs.append(try runner.run(scheduler: s, router: r, onlyOwnOptions: true, requestScheduler: .some(front)))
+                        continue
+                    }
+                    var points: [(rate: Double, summary: SimulationSummary)] = []
+                    for rate in sweep {
+                        let summary = try runner.run(
+                            scheduler: s, router: r, rate: rate, label: "\(name) @ \(fixed(rate, 2))", onlyOwnOptions: true, requestScheduler: .some(front))
+                        runs.append(summary)
+                        points.append((rate, summary))
+                    }
+                    curves.append((name, points))
                 }
             }
+        }
+        // Capacity from the sweep: the highest rate below the first one that misses the target.
+        var capacity: [String: Double] = [:]
+        for c in curves {
+            var best: Double?
+            for p in c.points {
+                guard capacityTarget.isMet(by: p.summary) else { break }
+                best = p.rate
+            }
+            capacity[c.name] = best
         }
         let deployments = runs.first.map { SummaryPrinter.describe($0.deployments) } ?? ""
         print("\(workload.describe()) on \(deployments)\n")
         print(SummaryPrinter.comparison(runs), terminator: "")
+        if !curves.isEmpty {
+            print("\ncapacity within the sweep (target \(capacityTarget)):")
+            for c in curves {
+                let top = c.points.last?.rate ?? 0
+                print("  \(c.name): \(capacity[c.name].map { "\($0 >= top ? "at least " : "")\(fixed($0, 2)) req/s" } ?? "misses it at the lowest rate")")
+            }
+        }
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -80,18 +119,30 @@ struct Compare: ParsableCommand {
         if let html {
             var report = HTMLReport(title: "Scheduler comparison", subtitle: SimulationCharts.subtitle("sluice compare"))
             report.section("Configuration")
-            report.definitions([
+            var configuration = [
                 ("workload", workload.describe()), ("fleet", deployments), ("schedulers", schedulerNames.joined(separator: ", ")),
                 ("routers", routerNames.joined(separator: ", ")), ("request schedulers", fronts.map { $0 ?? "none" }.joined(separator: ", ")),
-            ])
+            ]
+            if let sweep {
+                configuration += [("rates", sweep.map { fixed($0, 2) }.joined(separator: ", ") + " req/s"), ("capacity target", "\(capacityTarget)")]
+            }
+            report.definitions(configuration)
+            // With a sweep, distributions and timelines are drawn at its highest rate (where schedulers differ most).
+            var shown = runs
+            if let top = sweep?.last {
+                report.section("Against load")
+                SimulationCharts.addRateCurves(curves, capacity: capacity, to: &report)
+                shown = curves.compactMap { $0.points.last?.summary }
+                report.paragraph("Distributions, SLO attainment and utilisation below are at the sweep's highest rate, \(fixed(top, 2)) requests/s.")
+            }
             report.section("Summary")
             SimulationCharts.addSummaryTable(runs, to: &report)
             report.section("Latency distributions")
-            SimulationCharts.addDistributions(runs, to: &report)
+            SimulationCharts.addDistributions(shown, to: &report)
             report.section("SLO attainment and cost")
-            SimulationCharts.addAttainmentBars(runs, to: &report)
+            SimulationCharts.addAttainmentBars(shown, to: &report)
             report.section("Utilisation over time")
-            SimulationCharts.addTimelines(runs, to: &report)
+            SimulationCharts.addTimelines(shown, to: &report)
             try SimulationCharts.write(report, to: html)
         }
     }

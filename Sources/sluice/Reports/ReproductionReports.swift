@@ -23,7 +23,7 @@ enum ReproductionReports {
                 + [("paper", [r.paper.capacityGain * 100, r.paper.medianTTFTReduction * 100])]))
         for s in r.settings {
             report.section("\(s.name) TBT SLO (classes: \(s.classes.joined(separator: ", ")))")
-            let markers = s.schedulers.compactMap { n in s.capacity[n].map { Marker(x: $0, label: "capacity \(n)") } }
+            let markers = s.schedulers.enumerated().compactMap { i, n in s.capacity[n].map { Marker(x: $0, label: "capacity \(n) \(fixed($0, 2)) req/s", series: i) } }
             let ttft = s.schedulers.map { n in Series(n, points: (s.curves[n] ?? []).map { (x: $0.rate, y: $0.ttftP50) }) }
             report.chart(LineChart(
                 title: "Median TTFT against load (\(s.name))", x: Axis("request rate (req/s)"),

@@ -80,7 +80,14 @@ enum SimulationCharts {
         _ curves: [(name: String, points: [(rate: Double, summary: SimulationSummary)])], capacity: [String: Double],
         to report: inout HTMLReport
     ) {
-        let markers = curves.compactMap { c in capacity[c.name].map { Marker(x: $0, label: curves.count > 1 ? "capacity \(c.name)" : "capacity \(fixed($0, 2)) req/s") } }
+        let markers = curves.enumerated().compactMap { i, c in
+            capacity[c.name].map { rate in
+                // At the highest rate tried the capacity is only a lower bound.
+                let atTop = rate >= (c.points.map(\.rate).max() ?? .infinity)
+                let value = "\(atTop ? "≥ " : "")\(fixed(rate, 2)) req/s"
+                return Marker(x: rate, label: curves.count > 1 ? "capacity \(c.name) \(value)" : "capacity \(value)", series: i)
+            }
+        }
         func series(_ value: (SimulationSummary) -> Double) -> [Series] {
             curves.map { c in Series(c.name, points: c.points.sorted { $0.rate < $1.rate }.map { (x: $0.rate, y: value($0.summary)) }) }
         }
