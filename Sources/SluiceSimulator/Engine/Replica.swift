@@ -143,7 +143,6 @@ final class Replica {
         largestBatchSequences = max(largestBatchSequences, engine.running.count)
         isBusy = true
         iterationStartSeconds = now
-        timeline.setKVUsed(engine.kv.totalBlocks - engine.kv.freeBlocks, at: now)
         return now + stepModel.stepSeconds(plan.shape)
     }
 
@@ -163,6 +162,7 @@ final class Replica {
         if !completedOutcomes.isEmpty { completedOutcomes.removeAll(keepingCapacity: true) }
         let duration = now - iterationStartSeconds
         busySeconds += duration
+        timeline.addIteration(from: iterationStartSeconds, to: now, usedBlocks: engine.kv.totalBlocks - engine.kv.freeBlocks)
         iterations += 1
         isBusy = false
         var finished = 0
@@ -197,8 +197,6 @@ final class Replica {
         swap(&lent, &plan)
         scheduler.didFinishIteration(&engine, plan: lent, durationSeconds: duration)
         swap(&lent, &plan)
-        timeline.addBusy(from: iterationStartSeconds, to: now)
-        timeline.setKVUsed(engine.kv.totalBlocks - engine.kv.freeBlocks, at: now)
     }
 
     private func releaseFinished(now: Double) {

@@ -1,23 +1,31 @@
 /// GPU busy time and KV-cache use of one replica over simulated time, in equal buckets — what a report draws as
 /// "utilisation and KV use over time".
 ///
+/// KV use is integrated over iterations: the blocks held while an iteration runs, times its duration. Between
+/// iterations a replica is idle only when nothing runs, and then no sequence holds blocks.
+///
+/// The arrays are complete once ``finish(at:)`` has been called (until then the current bucket's share is pending).
+///
 /// Invariants: at most ``maxBuckets`` buckets (when a run outgrows them, pairs merge and the width doubles, so memory
-/// stays fixed whatever the span); `busySeconds[b] ≤ bucketSeconds`; Σ `busySeconds` equals the busy time added.
-/// Recording allocates nothing once the buckets are reserved (done at creation), so the event loop stays
-/// allocation-free.
+/// stays fixed whatever the span); Σ `busySeconds` equals the busy time added. Recording allocates nothing once the
+/// buckets are reserved (done at creation) and costs two comparisons when the iteration falls in the current bucket,
+/// so the event loop stays allocation-free and fast.
 public struct UtilisationTimeline: Sendable, Hashable, Codable {
     /// Width of a bucket, seconds.
     public private(set) var bucketSeconds: Double
     /// Seconds with an iteration in flight, per bucket.
     public private(set) var busySeconds: [Double] = []
-    /// Used KV blocks integrated over time (block-seconds), per bucket.
+    /// KV blocks held by running iterations integrated over time (block-seconds), per bucket.
     public private(set) var kvBlockSeconds: [Double] = []
     /// KV blocks of the replica (to turn block-seconds into a share).
     public let kvBlocks: Int
     /// End of the run (set by ``finish(at:)``), seconds; the last bucket's shares are over the part before it.
     public private(set) var endSeconds: Double?
-    private var kvUsedBlocks = 0
-    private var kvSinceSeconds = 0.0
+    // The bucket the last record fell in (-1: none yet), with its bounds and what it has gathered since it was last
+    // written to the arrays: the fast path touches only these.
+    private var currentBucket = -1
+    private var currentStartSeconds = 0.0, currentEndSeconds = 0.0
+    private var pendingBusySeconds = 0.0, pendingKVBlockSeconds = 0.0
 
     /// Most buckets kept.
     public static let maxBuckets = 256
@@ -32,26 +40,38 @@ public struct UtilisationTimeline: Sendable, Hashable, Codable {
         kvBlockSeconds.reserveCapacity(Self.maxBuckets)
     }
 
-    /// Adds busy time `[from, to)`.
-    public mutating func addBusy(from: Double, to: Double) {
-        spread(from: from, to: to) { timeline, bucket, seconds in timeline.busySeconds[bucket] += seconds }
-    }
-
-    /// The replica holds `usedBlocks` from `now` on (the previous level is integrated up to `now`).
-    public mutating func setKVUsed(_ usedBlocks: Int, at now: Double) {
-        if kvUsedBlocks > 0, now > kvSinceSeconds {
-            let level = Double(kvUsedBlocks)
-            spread(from: kvSinceSeconds, to: now) { timeline, bucket, seconds in timeline.kvBlockSeconds[bucket] += level * seconds }
+    /// Records an iteration from `from` to `to` holding `usedBlocks` KV blocks.
+    public mutating func addIteration(from: Double, to: Double, usedBlocks: Int) {
+        guard to > from else { return }
+        let level = Double(usedBlocks)
+        if from >= currentStartSeconds, to <= currentEndSeconds, currentBucket >= 0 {
+            pendingBusySeconds += to - from
+            pendingKVBlockSeconds += level * (to - from)
+            return
         }
-        kvUsedBlocks = usedBlocks
-        kvSinceSeconds = now
+        var start = max(0, from)
+        while start < to {
+            _ = index(containing: start)
+            let end = min(to, currentEndSeconds)
+            pendingBusySeconds += end - start
+            pendingKVBlockSeconds += level * (end - start)
+            start = currentEndSeconds
+        }
     }
 
-    /// Closes the run at `end`: integrates the last KV level and extends the buckets to `end`.
+    /// Writes the current bucket's pending share to the arrays.
+    private mutating func flush() {
+        guard currentBucket >= 0 else { return }
+        busySeconds[currentBucket] += pendingBusySeconds
+        kvBlockSeconds[currentBucket] += pendingKVBlockSeconds
+        pendingBusySeconds = 0
+        pendingKVBlockSeconds = 0
+    }
+
+    /// Closes the run at `end`, extending the buckets to it.
     public mutating func finish(at end: Double) {
-        setKVUsed(kvUsedBlocks, at: end)
-        let last = max(0, end - 1e-9)
-        spread(from: last, to: last) { _, _, _ in }
+        _ = index(containing: max(0, end - 1e-9))
+        flush()
         endSeconds = end
     }
 
@@ -65,26 +85,22 @@ public struct UtilisationTimeline: Sendable, Hashable, Codable {
         }
     }
 
-    /// Calls `add` with each bucket's share of `[from, to)`, growing (and if need be coarsening) the buckets.
-    private mutating func spread(from: Double, to: Double, _ add: (inout UtilisationTimeline, Int, Double) -> Void) {
-        var start = max(0, from)
-        repeat {
-            var bucket = Int(start / bucketSeconds)
-            while bucket >= Self.maxBuckets {
-                coarsen()
-                bucket = Int(start / bucketSeconds)
-            }
-            while busySeconds.count <= bucket {
-                busySeconds.append(0)
-                kvBlockSeconds.append(0)
-            }
-            let bucketEnd = Double(bucket + 1) * bucketSeconds
-            let end = min(to, bucketEnd)
-            if end > start { add(&self, bucket, end - start) }
-            start = max(end, start)
-            if end >= to { break }
-            start = bucketEnd
-        } while start < to
+    /// The bucket holding time `t`, created (and the buckets coarsened) as needed; it becomes the current bucket.
+    private mutating func index(containing t: Double) -> Int {
+        flush()
+        var bucket = Int(t / bucketSeconds)
+        while bucket >= Self.maxBuckets {
+            coarsen()
+            bucket = Int(t / bucketSeconds)
+        }
+        while busySeconds.count <= bucket {
+            busySeconds.append(0)
+            kvBlockSeconds.append(0)
+        }
+        currentBucket = bucket
+        currentStartSeconds = Double(bucket) * bucketSeconds
+        currentEndSeconds = Double(bucket + 1) * bucketSeconds
+        return bucket
     }
 
     /// Merges pairs of buckets and doubles the width.
@@ -98,5 +114,8 @@ public struct UtilisationTimeline: Sendable, Hashable, Codable {
         busySeconds.removeLast(busySeconds.count - n)
         kvBlockSeconds.removeLast(kvBlockSeconds.count - n)
         bucketSeconds *= 2
+        currentBucket = -1
+        currentStartSeconds = 0
+        currentEndSeconds = 0
     }
 }

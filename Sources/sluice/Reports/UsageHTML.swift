@@ -51,6 +51,10 @@ enum UsageHTML {
         let x = Axis(minutes ? "minutes since \(iso.string(from: Date(timeIntervalSince1970: origin)))" : "hours since \(iso.string(from: Date(timeIntervalSince1970: origin)))")
         for (what, keyPath, rows) in [("tenant", \UsageReport.byTenant, total.byTenant), ("upstream", \UsageReport.byUpstream, total.byUpstream)] {
             report.section("Per \(what)")
+            guard !rows.isEmpty else {
+                report.paragraph("The ledger holds no request in this window.")
+                continue
+            }
             let keys = rows.map(\.key)
             if !starts.isEmpty {
                 func series(_ value: (UsageReport.Row) -> Double?) -> [Series] {
