@@ -55,39 +55,59 @@ public struct AxisTicks: Sendable, Hashable {
         return nice * power
     }
 
+    /// Largest magnitude drawn; data beyond it is clamped (keeps every step and power of ten finite).
+    public static let maxMagnitude = 1e300
+    /// Smallest positive value a log axis reaches.
+    public static let minLogValue = 1e-300
+    /// Most ticks on an axis; a range that would need more falls back to its two ends.
+    public static let maxTickCount = 60
+    /// Share of the value added on both sides of a single-valued linear range.
+    static let singleValuePadShare = 0.1
+    /// Relative tolerance when comparing tick positions.
+    static let tolerance = 1e-9
+
+    static func clamp(_ x: Double) -> Double { min(max(x, -maxMagnitude), maxMagnitude) }
+
     static func linear(low: Double, high: Double, targetCount: Int) -> AxisTicks {
-        var lo = low.isFinite ? low : 0, hi = high.isFinite ? high : 1
+        var lo = low.isFinite ? clamp(low) : 0, hi = high.isFinite ? clamp(high) : 1
         if lo > hi { swap(&lo, &hi) }
         if lo == hi {
-            let pad = lo == 0 ? 1 : abs(lo) * 0.1
+            let pad = lo == 0 ? 1 : abs(lo) * singleValuePadShare
             lo -= pad
             hi += pad
         }
         let step = niceNumber(niceNumber(hi - lo, round: false) / Double(targetCount - 1), round: true)
         let first = Foundation.floor(lo / step) * step
         let last = Foundation.ceil(hi / step) * step
+        // Degenerate arithmetic (subnormal ranges, steps lost to rounding): the two ends alone.
+        guard step > 0, step.isFinite, first.isFinite, last.isFinite, last > first, (last - first) / step <= Double(maxTickCount) else {
+            let ends = lo < hi ? [lo, hi] : [lo, lo + 1]
+            return AxisTicks(domain: ends[0]...ends[1], values: ends, labels: ends.map { String(format: "%.6g", $0) })
+        }
         var values: [Double] = []
         var k = 0
-        while true {
+        while values.count <= maxTickCount {
             let v = first + Double(k) * step
-            if v > last + step * 1e-9 { break }
-            values.append(abs(v) < step * 1e-9 ? 0 : v)
+            if v > last + step * tolerance { break }
+            values.append(abs(v) < step * tolerance ? 0 : v)
             k += 1
         }
         return AxisTicks(domain: first...last, values: values, labels: values.map { format($0, step: step) })
     }
 
     static func logarithmic(low: Double, high: Double) -> AxisTicks {
-        var lo = low > 0 && low.isFinite ? low : 1e-3
-        var hi = high > 0 && high.isFinite ? high : lo * 10
+        var lo = low > 0 && low.isFinite ? min(max(low, minLogValue), maxMagnitude) : 1e-3
+        var hi = high > 0 && high.isFinite ? min(max(high, minLogValue), maxMagnitude) : lo * 10
         if lo > hi { swap(&lo, &hi) }
-        let a = Int(Foundation.floor(Foundation.log10(lo) + 1e-9))
-        var b = Int(Foundation.ceil(Foundation.log10(hi) - 1e-9))
+        let a = Int(Foundation.floor(Foundation.log10(lo) + tolerance))
+        var b = Int(Foundation.ceil(Foundation.log10(hi) - tolerance))
         if b <= a { b = a + 1 }
         let decades = b - a
         let multipliers: [Double] = decades <= 2 ? [1, 2, 5] : [1]
+        // Many decades: every k-th one, so the axis keeps at most maxTickCount ticks.
+        let every = max(1, (decades + maxTickCount - 1) / maxTickCount)
         var values: [Double] = []
-        for e in a...b {
+        for e in stride(from: a, through: b, by: every) {
             for m in multipliers {
                 let v = m * Foundation.pow(10, Double(e))
                 if e == b && m > 1 { continue }
@@ -98,28 +118,36 @@ public struct AxisTicks: Sendable, Hashable {
         return AxisTicks(domain: domain, values: values, labels: values.map { format($0, step: $0) })
     }
 
-    /// A short label: `0`, `0.25`, `1.5`, `20`, `1k`, `2.5M`, `1e-4`.
+    /// A short label: `0`, `0.25`, `1.5`, `20`, `1k`, `2.5M`, `1e-4`, `2.5e-5`.
     public static func format(_ v: Double, step: Double) -> String {
         if v == 0 { return "0" }
         let a = abs(v)
-        if a >= 1e15 || a < 1e-4 { return String(format: "%.0e", v).replacingOccurrences(of: "e+", with: "e").replacingOccurrences(of: "e0", with: "e").replacingOccurrences(of: "e-0", with: "e-") }
+        if a >= 1e15 || a < 1e-4 {
+            // Scientific: as many mantissa digits as the step needs (2.5e-5 and 7.5e-5 stay apart).
+            let exponent = Foundation.floor(Foundation.log10(a))
+            let digits = min(decimals(abs(step) / Foundation.pow(10, exponent)), maxDecimals)
+            return String(format: "%.\(digits)e", v).replacingOccurrences(of: "e+", with: "e").replacingOccurrences(of: "e0", with: "e")
+                .replacingOccurrences(of: "e-0", with: "e-")
+        }
         for (limit, suffix) in [(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")] where a >= limit && abs(step) >= limit / 10 {
             return trim(v / limit, decimals(step / limit)) + suffix
         }
         return trim(v, decimals(step))
     }
 
-    /// Decimals needed to tell ticks `step` apart (0 for steps ≥ 1).
+    /// Most decimals a label shows.
+    static let maxDecimals = 15
+
+    /// Decimals needed to tell ticks `step` apart (0 for whole steps): enough for the step's leading digit, one more
+    /// for a 2.5 × 10ᵏ step.
     static func decimals(_ step: Double) -> Int {
         let s = abs(step)
-        guard s > 0, s < 1 else { return s.truncatingRemainder(dividingBy: 1) == 0 || s == 0 ? 0 : 1 }
-        var d = 0
-        var x = s
-        while d < 6, abs(x - x.rounded()) > 1e-9 * max(1, x) {
-            x *= 10
-            d += 1
-        }
-        return d
+        guard s > 0, s.isFinite else { return 0 }
+        if s >= 1 { return s.truncatingRemainder(dividingBy: 1) == 0 ? 0 : 1 }
+        var d = max(0, Int(Foundation.ceil(-Foundation.log10(s) - tolerance)))
+        let scaled = s * Foundation.pow(10, Double(d))
+        if abs(scaled - scaled.rounded()) > tolerance * max(1, scaled) { d += 1 }
+        return min(d, maxDecimals)
     }
 
     static func trim(_ v: Double, _ digits: Int) -> String {

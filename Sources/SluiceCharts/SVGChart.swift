@@ -18,6 +18,21 @@ public struct SVGRenderer: Sendable {
     public static let defaultSize = (width: 760.0, height: 400.0)
     /// Estimated width of a legend character, px (for laying the legend out without font metrics).
     static let characterWidth = 7.0
+    /// Height of a legend row, px.
+    static let legendRowHeight = 20.0
+    /// Width of a legend swatch and the gaps around an entry's text, px.
+    static let legendSwatchWidth = 34.0, legendEntryGap = 16.0
+    /// A series with more points than this is drawn without markers (a dense CDF or timeline).
+    static let maxMarkedPoints = 40
+    /// Share of a category's width the bars of a group take, and of a bar's slot the bar fills.
+    static let barGroupShare = 0.8, barFillShare = 0.92
+    /// Vertical spacing of stacked marker labels, px.
+    static let markerLabelSpacing = 13.0
+
+    /// The colour of series `i` (any integer: wraps around the palette).
+    static func colour(_ i: Int) -> String { palette[((i % palette.count) + palette.count) % palette.count] }
+    /// The dash pattern of series `i`.
+    static func dash(_ i: Int) -> String { dashes[((i % dashes.count) + dashes.count) % dashes.count] }
 
     /// Creates a renderer.
     public init(width: Double = SVGRenderer.defaultSize.width, height: Double = SVGRenderer.defaultSize.height) {
@@ -31,7 +46,7 @@ public struct SVGRenderer: Sendable {
         var x = 0.0
         let available = width - marginLeft - marginRight
         for (i, name) in names.enumerated() {
-            let w = 34 + Double(name.count) * Self.characterWidth + 16
+            let w = Self.legendSwatchWidth + Double(name.count) * Self.characterWidth + Self.legendEntryGap
             if x + w > available, !(rows.last?.isEmpty ?? true) {
                 rows.append([])
                 x = 0
@@ -51,7 +66,7 @@ public struct SVGRenderer: Sendable {
         let xTicks = ticks(chart.x, xs)
         let yTicks = ticks(chart.y, ys)
         let legend = legendRows(chart.series.map(\.name))
-        let legendHeight = Double(legend.count) * 20
+        let legendHeight = Double(legend.count) * Self.legendRowHeight
         let plot = (x0: marginLeft, x1: width - marginRight, y0: marginTop + legendHeight, y1: height - marginBottom)
         let map = Mapper(xTicks: xTicks, yTicks: yTicks, xScale: chart.x.scale, yScale: chart.y.scale, plot: plot)
         var svg = header(title: chart.title, id: id)
@@ -59,18 +74,26 @@ public struct SVGRenderer: Sendable {
         svg += "<clipPath id=\"\(id)-clip\"><rect x=\"\(f(plot.x0))\" y=\"\(f(plot.y0 - 4))\" width=\"\(f(plot.x1 - plot.x0))\" height=\"\(f(plot.y1 - plot.y0 + 8))\"/></clipPath>\n"
         svg += "<g clip-path=\"url(#\(id)-clip)\">\n"
         for (i, s) in chart.series.enumerated() {
-            let colour = Self.palette[i % Self.palette.count]
-            let dash = Self.dashes[i % Self.dashes.count]
+            let colour = Self.colour(i)
+            let dash = Self.dash(i)
             let pts = s.points.filter { usable($0.x, chart.x.scale) && usable($0.y, chart.y.scale) }
             if s.style != .points, pts.count > 1 {
-                var d = "M\(f(map.x(pts[0].x))),\(f(map.y(pts[0].y)))"
-                for p in pts.dropFirst() {
-                    d += s.style == .step ? "H\(f(map.x(p.x)))V\(f(map.y(p.y)))" : "L\(f(map.x(p.x))),\(f(map.y(p.y)))"
+                // A point that cannot be drawn (NaN: no data) breaks the line instead of being bridged.
+                var d = ""
+                var open = false
+                for p in s.points {
+                    guard usable(p.x, chart.x.scale), usable(p.y, chart.y.scale) else { open = false; continue }
+                    if !open {
+                        d += "M\(f(map.x(p.x))),\(f(map.y(p.y)))"
+                        open = true
+                    } else {
+                        d += s.style == .step ? "H\(f(map.x(p.x)))V\(f(map.y(p.y)))" : "L\(f(map.x(p.x))),\(f(map.y(p.y)))"
+                    }
                 }
                 svg += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>\n"
             }
             // Markers: on every point of a sparse series, none on a dense one (a CDF).
-            if s.style == .points || pts.count <= 40 {
+            if s.style == .points || pts.count <= Self.maxMarkedPoints {
                 for p in pts {
                     svg += marker(shape: i, x: map.x(p.x), y: map.y(p.y), colour: colour, size: s.style == .points ? 5 : 3.5,
                                   tooltip: "\(s.name): \(label(p.x)), \(label(p.y))")
@@ -81,11 +104,11 @@ public struct SVGRenderer: Sendable {
         // Markers: a dashed line in its series' colour; labels stacked so they do not overlap, kept inside the plot.
         for (k, m) in chart.markers.enumerated() where usable(m.x, chart.x.scale) {
             let x = map.x(m.x)
-            let colour = m.series.map { Self.palette[$0 % Self.palette.count] } ?? "#444"
+            let colour = m.series.map(Self.colour) ?? "#444"
             svg += "<line x1=\"\(f(x))\" y1=\"\(f(plot.y0))\" x2=\"\(f(x))\" y2=\"\(f(plot.y1))\" stroke=\"\(colour)\" stroke-width=\"1.5\" stroke-dasharray=\"5 4\"><title>\(escape(m.label))</title></line>\n"
             let textWidth = Double(m.label.count) * Self.characterWidth * 0.85
             let toLeft = x + 4 + textWidth > plot.x1
-            svg += "<text x=\"\(f(toLeft ? x - 4 : x + 4))\" y=\"\(f(plot.y0 + 12 + Double(k) * 13))\" font-size=\"11\" fill=\"\(colour == "#444" ? "#222" : colour)\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\"\(toLeft ? " text-anchor=\"end\"" : "")>\(escape(m.label))</text>\n"
+            svg += "<text x=\"\(f(toLeft ? x - 4 : x + 4))\" y=\"\(f(plot.y0 + 12 + Double(k) * Self.markerLabelSpacing))\" font-size=\"11\" fill=\"\(colour == "#444" ? "#222" : colour)\" stroke=\"#fff\" stroke-width=\"3\" paint-order=\"stroke\"\(toLeft ? " text-anchor=\"end\"" : "")>\(escape(m.label))</text>\n"
         }
         svg += legendSVG(legend, names: chart.series.map(\.name), top: marginTop, bars: false, pointsOnly: chart.series.map { $0.style == .points })
         return svg + "</svg>\n"
@@ -97,14 +120,14 @@ public struct SVGRenderer: Sendable {
         var yTicks = ticks(chart.y, values + (chart.y.scale == .linear ? [0] : []))
         if chart.y.scale == .linear, yTicks.domain.lowerBound > 0 { yTicks = AxisTicks(low: 0, high: yTicks.domain.upperBound, scale: .linear) }
         let legend = legendRows(chart.series.map(\.name))
-        let plot = (x0: marginLeft, x1: width - marginRight, y0: marginTop + Double(legend.count) * 20, y1: height - marginBottom)
+        let plot = (x0: marginLeft, x1: width - marginRight, y0: marginTop + Double(legend.count) * Self.legendRowHeight, y1: height - marginBottom)
         let xTicks = AxisTicks(low: 0, high: 1, scale: .linear)
         let map = Mapper(xTicks: xTicks, yTicks: yTicks, xScale: .linear, yScale: chart.y.scale, plot: plot)
         var svg = header(title: chart.title, id: id)
         svg += axes(xTicks: nil, yTicks: yTicks, map: map, plot: plot, xLabel: chart.categoryLabel, yLabel: chart.y.label)
         let groups = max(1, chart.categories.count)
         let groupWidth = (plot.x1 - plot.x0) / Double(groups)
-        let barWidth = groupWidth * 0.8 / Double(max(1, chart.series.count))
+        let barWidth = groupWidth * Self.barGroupShare / Double(max(1, chart.series.count))
         let base = chart.y.scale == .linear ? map.y(max(0, yTicks.domain.lowerBound)) : plot.y1
         for (c, category) in chart.categories.enumerated() {
             let gx = plot.x0 + Double(c) * groupWidth
@@ -112,8 +135,8 @@ public struct SVGRenderer: Sendable {
             for (i, s) in chart.series.enumerated() {
                 guard c < s.values.count, let v = s.values[c], v.isFinite, chart.y.scale == .linear || v > 0 else { continue }
                 let top = map.y(v)
-                let x = gx + groupWidth * 0.1 + Double(i) * barWidth
-                svg += "<rect x=\"\(f(x))\" y=\"\(f(min(top, base)))\" width=\"\(f(barWidth * 0.92))\" height=\"\(f(abs(base - top)))\" fill=\"\(Self.palette[i % Self.palette.count])\"><title>\(escape("\(s.name), \(category): \(label(v))"))</title></rect>\n"
+                let x = gx + groupWidth * (1 - Self.barGroupShare) / 2 + Double(i) * barWidth
+                svg += "<rect x=\"\(f(x))\" y=\"\(f(min(top, base)))\" width=\"\(f(barWidth * Self.barFillShare))\" height=\"\(f(abs(base - top)))\" fill=\"\(Self.colour(i))\"><title>\(escape("\(s.name), \(category): \(label(v))"))</title></rect>\n"
             }
         }
         svg += legendSVG(legend, names: chart.series.map(\.name), top: marginTop, bars: true, pointsOnly: [])
@@ -172,16 +195,16 @@ public struct SVGRenderer: Sendable {
     func legendSVG(_ rows: [[(index: Int, x: Double)]], names: [String], top: Double, bars: Bool, pointsOnly: [Bool]) -> String {
         var s = "<g class=\"legend\" font-size=\"12\">\n"
         for (r, row) in rows.enumerated() {
-            let y = top + Double(r) * 20 - 6
+            let y = top + Double(r) * Self.legendRowHeight - 6
             for e in row {
                 let x = marginLeft + e.x
-                let colour = Self.palette[e.index % Self.palette.count]
+                let colour = Self.colour(e.index)
                 if bars {
                     s += "<rect x=\"\(f(x))\" y=\"\(f(y - 6))\" width=\"26\" height=\"10\" fill=\"\(colour)\"/>"
                 } else if e.index < pointsOnly.count, pointsOnly[e.index] {
                     s += marker(shape: e.index, x: x + 13, y: y, colour: colour, size: 5, tooltip: nil)
                 } else {
-                    let dash = Self.dashes[e.index % Self.dashes.count]
+                    let dash = Self.dash(e.index)
                     s += "<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 26))\" y2=\"\(f(y))\" stroke=\"\(colour)\" stroke-width=\"2\"\(dash.isEmpty ? "" : " stroke-dasharray=\"\(dash)\"")/>"
                     s += marker(shape: e.index, x: x + 13, y: y, colour: colour, size: 3.5, tooltip: nil)
                 }

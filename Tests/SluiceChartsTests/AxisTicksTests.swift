@@ -53,4 +53,25 @@ struct AxisTicksTests {
         #expect(AxisTicks.format(0.00001, step: 0.00001) == "1e-5")
         #expect(AxisTicks(low: 0, high: 1, scale: .linear).labels == ["0", "0.2", "0.4", "0.6", "0.8", "1"])
     }
+
+    @Test(arguments: [
+        (0.0, 1.7e308), (1.7e308, 1.7e308), (0.0, 2e-323), (-Double.infinity, Double.infinity), (Double.nan, 1.0), (1.0, 1.0 + 1e-15),
+    ])
+    func extremeRangesEndWithFewTicks(range: (Double, Double)) {
+        for scale in [AxisScale.linear, .log] {
+            let t = AxisTicks(low: range.0, high: range.1, scale: scale)
+            #expect(t.values.count >= 2 && t.values.count <= AxisTicks.maxTickCount + 1, "\(scale) \(range): \(t.values.count) ticks")
+            #expect(t.domain.lowerBound.isFinite && t.domain.upperBound.isFinite && t.domain.upperBound > t.domain.lowerBound)
+            #expect(t.values.allSatisfy(\.isFinite) && t.labels.count == t.values.count)
+            if scale == .log { #expect(t.domain.lowerBound > 0) }
+        }
+    }
+
+    @Test func tinyStepsKeepTheirLabelsApart() {
+        let fine = AxisTicks(low: 1, high: 1 + 1e-7, scale: .linear)
+        #expect(Set(fine.labels).count == fine.labels.count, "\(fine.labels)")
+        #expect(AxisTicks.format(2.5e-5, step: 2.5e-5) == "2.5e-5" && AxisTicks.format(7.5e-5, step: 2.5e-5) == "7.5e-5")
+        let small = AxisTicks(low: 0.9e-12, high: 1.1e-12, scale: .linear)
+        #expect(Set(small.labels).count == small.labels.count, "\(small.labels)")
+    }
 }

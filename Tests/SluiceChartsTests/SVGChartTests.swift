@@ -67,4 +67,22 @@ struct SVGChartTests {
         #expect(html.contains("id=\"chart1\"") && html.contains("id=\"chart2\"") && report.charts == 2, "chart ids are unique")
         #expect(html.contains("@media print"))
     }
+
+    @Test func aMissingValueBreaksTheLineAndOddInputsStillDraw() {
+        let gap = LineChart(title: "g", x: Axis("x"), y: Axis("y"), series: [Series("s", points: [(0, 1), (1, 2), (2, .nan), (3, 4), (4, 5)])],
+                            markers: [Marker(x: 1, label: "m", series: -3)])
+        let svg = SVGRenderer().render(gap, id: "g")
+        #expect(Self.wellFormed(svg))
+        let path = svg.components(separatedBy: "<path d=\"").dropFirst().first?.components(separatedBy: "\"").first ?? ""
+        #expect(Self.count("M", in: path) == 2, "two runs of points: \(path)")
+        for chart in [
+            LineChart(title: "empty", x: Axis("x"), y: Axis("y", scale: .log), series: []),
+            LineChart(title: "missing", x: Axis("x"), y: Axis("y"), series: [Series("s", points: [(.nan, .nan)])]),
+            LineChart(title: "one", x: Axis("x", scale: .log), y: Axis("y"), series: [Series("s", points: [(5, 5)])]),
+        ] {
+            let out = SVGRenderer().render(chart, id: "e")
+            #expect(Self.wellFormed(out) && !out.contains("nan") && !out.contains("NaN"), "\(chart.title)")
+        }
+        #expect(Self.wellFormed(SVGRenderer().render(BarChart(title: "none", categories: [], categoryLabel: "c", y: Axis("v"), series: []), id: "n")))
+    }
 }

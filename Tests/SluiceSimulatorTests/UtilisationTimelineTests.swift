@@ -23,6 +23,19 @@ struct UtilisationTimelineTests {
         }
     }
 
+    @Test func anyWidthAndOddTimesEndPromptly() {
+        var t = UtilisationTimeline(kvBlocks: 10, bucketSeconds: 0.1)
+        t.addIteration(from: 4.2, to: 4.4, usedBlocks: 5)  // 0.1 is not a power of two: bucket edges round
+        t.addIteration(from: 1e12, to: 1e12 + 1, usedBlocks: 5)
+        t.addIteration(from: .nan, to: 1, usedBlocks: 5)
+        t.finish(at: 1e12 + 2)
+        #expect(t.busySeconds.count <= UtilisationTimeline.maxBuckets)
+        #expect(abs(t.busySeconds.reduce(0, +) - 1.2) < 1e-3, "\(t.busySeconds.reduce(0, +))")
+        var bad = UtilisationTimeline(kvBlocks: 10, bucketSeconds: 0)
+        bad.finish(at: .infinity)
+        #expect(bad.bucketSeconds == UtilisationTimeline.initialBucketSeconds)
+    }
+
     @Test func aSimulatedRunRecordsItsReplicasTimelines() throws {
         let requests = Fixtures.requests(count: 300, rate: 20, seed: 5)
         let (result, _) = try Fixtures.run(requests, scheduler: "vllm", replicas: 2)

@@ -12,7 +12,8 @@ public struct RunDistributions: Sendable, Hashable, Codable {
     public var tbtSeconds: [Double]
     /// Width of a timeline bucket, seconds.
     public var bucketSeconds: Double
-    /// Mean GPU busy share of the replicas, per bucket (0…1).
+    /// Mean GPU busy share over every replica of the run (an elastic fleet's replicas count as idle before they are
+    /// provisioned), per bucket (0…1).
     public var gpuBusyShare: [Double]
     /// Mean KV-cache use of the replicas, per bucket (0…1).
     public var kvShare: [Double]

@@ -32,17 +32,17 @@ public struct UtilisationTimeline: Sendable, Hashable, Codable {
     /// Width of a bucket at the start of a run, seconds.
     public static let initialBucketSeconds = 1.0
 
-    /// Creates an empty timeline.
+    /// Creates an empty timeline; a width that is not positive and finite is replaced by ``initialBucketSeconds``.
     public init(kvBlocks: Int, bucketSeconds: Double = UtilisationTimeline.initialBucketSeconds) {
         self.kvBlocks = kvBlocks
-        self.bucketSeconds = bucketSeconds
+        self.bucketSeconds = bucketSeconds > 0 && bucketSeconds.isFinite ? bucketSeconds : Self.initialBucketSeconds
         busySeconds.reserveCapacity(Self.maxBuckets)
         kvBlockSeconds.reserveCapacity(Self.maxBuckets)
     }
 
     /// Records an iteration from `from` to `to` holding `usedBlocks` KV blocks.
     public mutating func addIteration(from: Double, to: Double, usedBlocks: Int) {
-        guard to > from else { return }
+        guard to > from, from.isFinite, to.isFinite else { return }
         let level = Double(usedBlocks)
         if from >= currentStartSeconds, to <= currentEndSeconds, currentBucket >= 0 {
             pendingBusySeconds += to - from
@@ -55,7 +55,7 @@ public struct UtilisationTimeline: Sendable, Hashable, Codable {
             let end = min(to, currentEndSeconds)
             pendingBusySeconds += end - start
             pendingKVBlockSeconds += level * (end - start)
-            start = currentEndSeconds
+            start = max(currentEndSeconds, start.nextUp)  // always moves on, whatever the rounding
         }
     }
 
@@ -70,7 +70,8 @@ public struct UtilisationTimeline: Sendable, Hashable, Codable {
 
     /// Closes the run at `end`, extending the buckets to it.
     public mutating func finish(at end: Double) {
-        _ = index(containing: max(0, end - 1e-9))
+        guard end.isFinite else { return }
+        _ = index(containing: max(0, end.nextDown))
         flush()
         endSeconds = end
     }
@@ -88,11 +89,11 @@ public struct UtilisationTimeline: Sendable, Hashable, Codable {
     /// The bucket holding time `t`, created (and the buckets coarsened) as needed; it becomes the current bucket.
     private mutating func index(containing t: Double) -> Int {
         flush()
+        // Coarsen before converting, so the index always fits an Int.
+        while t / bucketSeconds >= Double(Self.maxBuckets) { coarsen() }
         var bucket = Int(t / bucketSeconds)
-        while bucket >= Self.maxBuckets {
-            coarsen()
-            bucket = Int(t / bucketSeconds)
-        }
+        // t / width can round just below a bucket's start; keep t inside [start, end).
+        if Double(bucket + 1) * bucketSeconds <= t, bucket + 1 < Self.maxBuckets { bucket += 1 }
         while busySeconds.count <= bucket {
             busySeconds.append(0)
             kvBlockSeconds.append(0)

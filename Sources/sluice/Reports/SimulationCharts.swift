@@ -8,6 +8,8 @@ import SluiceSimulator
 enum SimulationCharts {
     /// Log scale when the positive values span more than this ratio (latencies spanning decades).
     static let logScaleSpan = 30.0
+    /// Time axes in minutes for runs longer than this, seconds.
+    static let minutesAxisAfterSeconds = 600.0
 
     static func scale(for values: [Double]) -> AxisScale {
         let positive = values.filter { $0 > 0 && $0.isFinite }
@@ -50,11 +52,11 @@ enum SimulationCharts {
     static func addTimelines(_ runs: [SimulationSummary], to report: inout HTMLReport) {
         let withData = runs.filter { ($0.distributions?.gpuBusyShare.count ?? 0) > 1 }
         guard !withData.isEmpty else { return }
-        let minutes = (withData.map(\.simulatedSeconds).max() ?? 0) > 600
+        let minutes = (withData.map(\.simulatedSeconds).max() ?? 0) > minutesAxisAfterSeconds
         let unit = minutes ? 60.0 : 1.0
         for (title, axis, values) in [
-            ("GPU utilisation over time", "GPU busy (% of time, mean over replicas)", { (d: RunDistributions) in d.gpuBusyShare }),
-            ("KV-cache use over time", "KV blocks in use (%, mean over replicas)", { (d: RunDistributions) in d.kvShare }),
+            ("GPU utilisation over time", "GPU busy (% of time, mean over the run's replicas)", { (d: RunDistributions) in d.gpuBusyShare }),
+            ("KV-cache use over time", "KV blocks in use (%, mean over the run's replicas)", { (d: RunDistributions) in d.kvShare }),
         ] {
             let series = withData.map { run -> Series in
                 let d = run.distributions!

@@ -10,6 +10,8 @@ enum UsageHTML {
     static let buckets = 24
     /// Buckets of the first pass that finds where the window's data lies.
     static let probeBuckets = 48
+    /// Time axes in hours for spans longer than this, seconds.
+    static let hoursAxisAfterSeconds = 2 * 3600.0
 
     /// Reads the ledger bucket by bucket over the part of `[from, to)` that holds entries.
     static func timeline(store: any LedgerStore, from: Double, to: Double) async throws -> (starts: [Double], width: Double, reports: [UsageReport]) {
@@ -46,7 +48,7 @@ enum UsageHTML {
             ("cost", "$" + fixed(total.byTenant.reduce(0) { $0 + $1.costUSD }, 6)),
         ])
         let origin = starts.first ?? total.fromUnixSeconds
-        let minutes = width * Double(max(1, starts.count)) > 2 * 3600 ? false : true
+        let minutes = width * Double(max(1, starts.count)) <= hoursAxisAfterSeconds
         let unit = minutes ? 60.0 : 3600.0
         let x = Axis(minutes ? "minutes since \(iso.string(from: Date(timeIntervalSince1970: origin)))" : "hours since \(iso.string(from: Date(timeIntervalSince1970: origin)))")
         for (what, keyPath, rows) in [("tenant", \UsageReport.byTenant, total.byTenant), ("upstream", \UsageReport.byUpstream, total.byUpstream)] {
@@ -57,18 +59,20 @@ enum UsageHTML {
             }
             let keys = rows.map(\.key)
             if !starts.isEmpty {
-                func series(_ value: (UsageReport.Row) -> Double?) -> [Series] {
+                /// One point per bucket: `value` of the key's row, `empty` where the bucket has no row for it.
+                func series(empty: Double, _ value: @escaping (UsageReport.Row) -> Double?) -> [Series] {
                     keys.map { key in
-                        Series(key, points: zip(starts, reports).compactMap { start, r in
+                        Series(key, points: zip(starts, reports).map { start, r in
                             let row = r[keyPath: keyPath].first { $0.key == key }
-                            return row.flatMap(value).map { (x: (start - origin + width / 2) / unit, y: $0) }
+                            return (x: (start - origin + width / 2) / unit, y: row.flatMap(value) ?? empty)
                         })
                     }
                 }
+                // A quiet bucket cost nothing; it has no SLO attainment (the line breaks there).
                 report.chart(LineChart(title: "Cost per \(what) over time", x: x, y: Axis("cost per \(fixed(width / 60, 1)) min (USD)"),
-                                       series: series { $0.costUSD }))
+                                       series: series(empty: 0) { $0.costUSD }))
                 report.chart(LineChart(title: "SLO attainment per \(what) over time", x: x, y: Axis("requests meeting their SLO (%)", range: 0...100),
-                                       series: series { $0.sloAttainment.map { $0 * 100 } }))
+                                       series: series(empty: .nan) { $0.sloAttainment.map { $0 * 100 } }))
             }
             report.chart(BarChart(title: "Predicted and actual cost per \(what)", categories: keys, categoryLabel: what, y: Axis("USD"),
                                   series: [("actual", rows.map(\.costUSD)), ("predicted", rows.map(\.predictedCostUSD))]))
