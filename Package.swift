@@ -61,6 +61,7 @@ let package = Package(
         .target(
             name: "SluiceToolCalls",
             dependencies: [
+                "SluiceCore",
                 "SluiceToolPlanning",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -33,8 +33,7 @@ public actor EmulatedEngine {
     }
 
     private func now() -> Double {
-        let d = origin.duration(to: .now)
-        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        origin.duration(to: .now).inSeconds
     }
 
     /// Output tokens a request asking for `outputTokens` will get.

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 
 /// The gateway's clocks: monotonic seconds for durations, GPU-time shares and queue ordering; wall-clock seconds
 /// since 1970 for the ledger and for budget periods (so periods agree across restarts and gateway replicas).
@@ -13,9 +14,7 @@ enum GatewayClock {
     static func unixSeconds() -> Double { Date().timeIntervalSince1970 }
 
     /// A duration in seconds.
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    static func seconds(_ d: Duration) -> Double { d.inSeconds }
 }
 
 /// Request ids: random UUIDs (version 4, lower case), sent to the client and to the upstream as `x-request-id`. Engines

@@ -142,4 +142,4 @@ public enum LoadGenerator: Sendable {
     }
 }
 
-private func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+private func seconds(_ d: Duration) -> Double { d.inSeconds }

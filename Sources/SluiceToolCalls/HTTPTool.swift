@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
+import SluiceCore
 public import SluiceToolPlanning
 
 /// A plan tool served over HTTP. The call is `POST url` with the JSON body
@@ -79,9 +80,7 @@ public struct ToolCallError: Error, CustomStringConvertible, Sendable {
 
 /// The JSON POST both HTTP tools make.
 enum ToolHTTP {
-    static func milliseconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-    }
+    static func milliseconds(_ d: Duration) -> Double { d.inSeconds * 1000 }
 
     static func postJSON(
         client: HTTPClient, url: String, body: [String: Any], headers: [(name: String, value: String)], maxResponseBytes: Int, timeoutSeconds: Double,

@@ -1,3 +1,5 @@
+import SluiceCore
+
 /// A value flowing between tools: its type (`image`, `text`) and a payload (text, or a reference to an image).
 public struct ToolValue: Sendable, Hashable {
     /// Type.
@@ -67,8 +69,7 @@ public struct PlanExecutor: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         @Sendable func since(_ t: ContinuousClock.Instant) -> Double {
-            let d = start.duration(to: t)
-            return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            start.duration(to: t).inSeconds
         }
         var outcomes = [StepOutcome?](repeating: nil, count: plan.steps.count)
         var started = Set<Int>()

@@ -173,9 +173,7 @@ struct PlanCommand: AsyncParsableCommand {
             object["run"] = run
         }
         if let json {
-            do {
-                try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
-            } catch { throw SluiceError.io(path: json, reason: "cannot write: \(error.localizedDescription)") }
+            try writeData(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)
         }
     }
 

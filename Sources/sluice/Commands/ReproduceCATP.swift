@@ -93,9 +93,7 @@ struct ReproduceCATP: ParsableCommand {
                 ReproductionReports.catp(pools: charted, methods: Self.methodNames, folds: folds, seed: seed, alpha: alpha), to: html)
         }
         if let json {
-            do {
-                try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: json))
-            } catch { throw SluiceError.io(path: json, reason: "cannot write: \(error.localizedDescription)") }
+            try writeData(try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), to: json)
         }
     }
 
