@@ -97,7 +97,7 @@ struct GatewayLedgerTests {
 
     @Test func aClientThatDisconnectsCancelsItsUpstreamRequest() async throws {
         let store = try Self.store()
-        try await GatewayTests.withGateway(upstreams: [("endless-1", false), ("stall-1", false)], router: "round-robin", store: store) { base in
+        try await GatewayTests.withGateway(upstreams: [("endless-1", false), ("gated-1", false)], router: "round-robin", store: store) { base in
             // Streaming: read a few chunks, then go away.
             let streaming = Task {
                 var request = HTTPClientRequest(url: base + "/v1/chat/completions")
@@ -113,9 +113,9 @@ struct GatewayLedgerTests {
                 return chunks
             }
             #expect(try await streaming.value == 3)
-            // Non-streaming: the stalled upstream answers after 3 s; the client gives up once it is in flight there.
+            // Non-streaming: the gated upstream holds its answer (its gate never opens); the client gives up once it is in flight there.
             let impatient = Task { try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat) }
-            try await GatewayOverloadTests.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="stall-1"} 1"#)
+            try await GatewayOverloadTests.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="gated-1"} 1"#)
             impatient.cancel()
             _ = try? await impatient.value
             let deadline = ContinuousClock.now + .seconds(5)
@@ -126,9 +126,9 @@ struct GatewayLedgerTests {
             while ContinuousClock.now < deadline, Set(try await store.recentEntries(limit: 5).compactMap(\.upstream)).count < 2 { try await Task.sleep(for: .milliseconds(50)) }
             let entries = try await store.recentEntries(limit: 5)
             // (AHC may resend a request whose connection it closed itself: each copy must be cancelled alike.)
-            #expect(Set(entries.compactMap(\.upstream)) == ["endless-1", "stall-1"])
+            #expect(Set(entries.compactMap(\.upstream)) == ["endless-1", "gated-1"])
             #expect(entries.allSatisfy { $0.errorCode == "client_disconnected" && $0.status == 499 }, "\(entries.map { ($0.upstream, $0.status, $0.errorCode, $0.e2eSeconds) })")
-            // Had the gateway not noticed, the stalled answer (3 s) would have been recorded as a 200.
+            // Had the gateway not noticed, the held answer would have been recorded as a 200 once the upstream gave up holding it.
         }
     }
 
@@ -245,29 +245,33 @@ struct GatewayOverloadTests {
     }
 
     @Test func highPriorityGoesFirstAndLowShedsFirst() async throws {
-        try await GatewayTests.withGateway(upstreams: [("stall-band", false)], configure: { c in
+        // The upstream holds every answer until the test opens its gate, so the queue's state is set up by the test,
+        // not by a timer a loaded machine can outrun; the order is the order requests reach the upstream.
+        let upstream = "gated-band"
+        try await GatewayTests.withGateway(upstreams: [(upstream, false)], configure: { c in
             c.upstreams[0].maxConcurrency = 1
             c.queueBands = [.low: .init(maxLength: 0)]
         }) { base in
-            let finished = Finished()
-            func send(_ i: Int, priority: String) -> Task<Void, any Error> {
+            func send(_ i: Int, priority: String) -> Task<Int, any Error> {
                 Task {
-                    let r = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", priority)])
-                    #expect(r.status == 200)
-                    finished.add(i)
+                    let body = #"{"model":"tiny","user":"r\#(i)","messages":[{"role":"user","content":"hi"}],"max_tokens":8}"#
+                    return try await GatewayTests.post(base + "/v1/chat/completions", body, headers: [("x-sluice-priority", priority)]).status
                 }
             }
-            // 0 holds the only slot (each answer takes 3 s); 1 (normal) waits; then 2 (high) waits; low is refused.
+            // 0 holds the only slot; 1 (normal) waits; then 2 (high) waits; low is refused.
             let first = send(0, priority: "0")
-            try await Self.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="stall-band"} 1"#)
+            try await Self.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="\#(upstream)"} 1"#)
             let second = send(1, priority: "0")
             try await Self.waitForMetric(base, #"sluice_queue_waiting_requests{band="normal"} 1"#)
             let third = send(2, priority: "5")
             try await Self.waitForMetric(base, #"sluice_queue_waiting_requests{band="high"} 1"#)
             let low = try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat, headers: [("x-sluice-priority", "-1")])
             #expect(low.status == 503 && low.body.contains("queue_full") && low.body.contains("low-priority"))
-            for t in [first, second, third] { try await t.value }
-            #expect(finished.order == [0, 2, 1], "the high-priority request overtakes the waiting normal one")
+            UpstreamObservations.shared.open(gate: upstream)
+            for t in [first, second, third] { #expect(try await t.value == 200) }
+            let arrivals = UpstreamObservations.shared.lines(startingWith: upstream + " got ")
+            #expect(arrivals == ["r0", "r2", "r1"].map { "\(upstream) got \($0)" },
+                    "the high-priority request overtakes the waiting normal one")
         }
     }
 
@@ -285,11 +289,4 @@ struct GatewayOverloadTests {
             #expect(untargeted.status == 200)
         }
     }
-}
-
-/// Completion order, shared by concurrent tasks.
-final class Finished: Sendable {
-    private let list = Mutex<[Int]>([])
-    func add(_ i: Int) { list.withLock { $0.append(i) } }
-    var order: [Int] { list.withLock { $0 } }
 }

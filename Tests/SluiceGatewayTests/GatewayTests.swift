@@ -15,6 +15,12 @@ final class UpstreamObservations: Sendable {
     private let lines = Mutex<[String]>([])
     func record(_ line: String) { lines.withLock { $0.append(line) } }
     func contains(_ line: String) -> Bool { lines.withLock { $0.contains(line) } }
+    func lines(startingWith prefix: String) -> [String] { lines.withLock { $0.filter { $0.hasPrefix(prefix) } } }
+
+    /// Gates for `gated…` upstreams: such an upstream holds each answer until its gate opens (state, not a timer).
+    private let openGates = Mutex<Set<String>>([])
+    func open(gate name: String) { _ = openGates.withLock { $0.insert(name) } }
+    func isOpen(gate name: String) -> Bool { openGates.withLock { $0.contains(name) } }
 }
 
 /// The gateway end to end over HTTP, against fake OpenAI-compatible upstreams served by Hummingbird.
@@ -70,8 +76,13 @@ struct GatewayTests {
                     }
                 })
             }
-            if name.hasPrefix("stall") {
-                try await Task.sleep(for: .seconds(3))
+            if name.hasPrefix("gated") {
+                // Records the order requests reach it (by their `user` field), then holds each until the test opens its gate.
+                UpstreamObservations.shared.record("\(name) got \(object["user"] as? String ?? "?")")
+                let deadline = ContinuousClock.now + .seconds(60)
+                while !UpstreamObservations.shared.isOpen(gate: name) && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
             }
             if object["stream"] as? Bool == true {
                 return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
@@ -196,37 +207,33 @@ struct GatewayTests {
     }
 
     @Test func overloadIsQueuedThenRefusedWithRetryAfter() async throws {
-        try await Self.withGateway(upstreams: [("slow", false)], configure: { c in
+        // Gated upstreams hold their answers until the test opens the gate: the queue's state is set by the test.
+        try await Self.withGateway(upstreams: [("gated-overload", false)], configure: { c in
             c.upstreams[0].maxConcurrency = 1
             c.maxQueueLength = 1
-            c.maxQueueSeconds = 5
+            c.maxQueueSeconds = 20
         }) { base in
             // One runs, one waits for the slot, the third finds the queue full: every request gets an answer.
-            let results = try await withThrowingTaskGroup(of: (Int, String, String?).self) { group in
-                for i in 0..<3 {
-                    group.addTask {
-                        try await Task.sleep(for: .milliseconds(50 * i))
-                        let r = try await Self.post(base + "/v1/chat/completions", Self.chat)
-                        return (r.status, r.body, r.headers["retry-after"])
-                    }
-                }
-                var all: [(Int, String, String?)] = []
-                for try await r in group { all.append(r) }
-                return all
-            }
-            #expect(results.filter { $0.0 == 200 }.count == 2, "\(results.map(\.0))")
-            let refused = try #require(results.first { $0.0 == 503 })
-            #expect(refused.1.contains("queue_full") && refused.2 == "1")
+            let running = Task { try await Self.post(base + "/v1/chat/completions", Self.chat) }
+            try await GatewayOverloadTests.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="gated-overload"} 1"#)
+            let waiting = Task { try await Self.post(base + "/v1/chat/completions", Self.chat) }
+            try await GatewayOverloadTests.waitForMetric(base, #"sluice_queue_waiting_requests{band="normal"} 1"#)
+            let refused = try await Self.post(base + "/v1/chat/completions", Self.chat)
+            #expect(refused.status == 503 && refused.body.contains("queue_full") && refused.headers["retry-after"] == "1")
+            UpstreamObservations.shared.open(gate: "gated-overload")
+            #expect(try await running.value.status == 200)
+            #expect(try await waiting.value.status == 200)
         }
-        try await Self.withGateway(upstreams: [("slow", false)], configure: { c in
+        try await Self.withGateway(upstreams: [("gated-timeout", false)], configure: { c in
             c.upstreams[0].maxConcurrency = 1
             c.maxQueueSeconds = 0.1
         }) { base in
-            async let first = Self.post(base + "/v1/chat/completions", Self.chat)
-            try await Task.sleep(for: .milliseconds(50))
+            let first = Task { try await Self.post(base + "/v1/chat/completions", Self.chat) }
+            try await GatewayOverloadTests.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="gated-timeout"} 1"#)
             let second = try await Self.post(base + "/v1/chat/completions", Self.chat)
             #expect(second.status == 503 && second.body.contains("queue_timeout"))
-            #expect(try await first.status == 200)
+            UpstreamObservations.shared.open(gate: "gated-timeout")
+            #expect(try await first.value.status == 200)
         }
     }
 
