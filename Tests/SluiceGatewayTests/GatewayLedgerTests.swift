@@ -64,7 +64,7 @@ struct GatewayLedgerTests {
 
     @Test func tenantsAddedToTheStoreAreAcceptedAndBudgetsSurviveARestart() async throws {
         let store = try Self.store()
-        try await store.upsertTenant(TenantRecord(name: "team", keySHA256: APIKeys.sha256Hex("store-key-1"), budget: "tokens=12,period=3600"))
+        try await store.upsertTenant(TenantRecord(name: "team", keySHA256: APIKeys.sha256Hex("store-key-1"), budget: "tokens=12,period=\(GatewayTests.periodLongerThanAnyTest)"))
         let auth = [("authorization", "Bearer store-key-1")]
         try await GatewayTests.withGateway(upstreams: [("usage-a", false)], store: store) { base in
             #expect(try await GatewayTests.post(base + "/v1/chat/completions", GatewayTests.chat).status == 401)
@@ -118,11 +118,13 @@ struct GatewayLedgerTests {
             try await GatewayOverloadTests.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="gated-1"} 1"#)
             impatient.cancel()
             _ = try? await impatient.value
-            let deadline = ContinuousClock.now + .seconds(5)
+            // Each wait has its own generous deadline: on a loaded machine the chain of cancellations takes its time.
+            var deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline && !UpstreamObservations.shared.contains("endless-1 cancelled") {
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(UpstreamObservations.shared.contains("endless-1 cancelled"), "the upstream stream was cut when the client left")
+            deadline = ContinuousClock.now + .seconds(30)
             while ContinuousClock.now < deadline, Set(try await store.recentEntries(limit: 5).compactMap(\.upstream)).count < 2 { try await Task.sleep(for: .milliseconds(50)) }
             let entries = try await store.recentEntries(limit: 5)
             // (AHC may resend a request whose connection it closed itself: each copy must be cancelled alike.)
@@ -251,11 +253,13 @@ struct GatewayOverloadTests {
         try await GatewayTests.withGateway(upstreams: [(upstream, false)], configure: { c in
             c.upstreams[0].maxConcurrency = 1
             c.queueBands = [.low: .init(maxLength: 0)]
+            c.maxQueueSeconds = GatewayTests.heldRequestSeconds
         }) { base in
             func send(_ i: Int, priority: String) -> Task<Int, any Error> {
                 Task {
                     let body = #"{"model":"tiny","user":"r\#(i)","messages":[{"role":"user","content":"hi"}],"max_tokens":8}"#
-                    return try await GatewayTests.post(base + "/v1/chat/completions", body, headers: [("x-sluice-priority", priority)]).status
+                    return try await GatewayTests.post(base + "/v1/chat/completions", body, headers: [("x-sluice-priority", priority)],
+                                                       timeout: GatewayTests.heldRequestTimeout).status
                 }
             }
             // 0 holds the only slot; 1 (normal) waits; then 2 (high) waits; low is refused.

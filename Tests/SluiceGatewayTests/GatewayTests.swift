@@ -44,6 +44,8 @@ struct GatewayTests {
                     .init(name: spec.name, url: "http://127.0.0.1:\(port)", model: "tiny", pricePerHourUSD: 1, maxConcurrency: 8)
                 })
             var configured = config
+            // One health check at start-up, none during a test: a loaded machine must not mark a fake upstream down.
+            configured.loadPollSeconds = 3600
             configure(&configured)
             let gateway = try Gateway(config: configured, store: store)
             let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -103,13 +105,21 @@ struct GatewayTests {
             onServerRunning: { onRunning($0.localAddress?.port ?? 0) })
     }
 
-    static func post(_ url: String, _ json: String, headers: [(String, String)] = []) async throws -> (status: Int, headers: [String: String], body: String) {
+    /// How long a test lets a request be held behind a gate (queue limit and client timeout alike).
+    static let heldRequestSeconds = 120.0
+    /// A budget period no test outlives (periods are counted from the Unix epoch, so an hourly one can turn mid-test).
+    static let periodLongerThanAnyTest = 1e10
+    /// The client timeout for a request held behind a gate.
+    static let heldRequestTimeout = TimeAmount.seconds(Int64(heldRequestSeconds))
+
+    static func post(_ url: String, _ json: String, headers: [(String, String)] = [],
+                     timeout: TimeAmount = .seconds(30)) async throws -> (status: Int, headers: [String: String], body: String) {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "content-type", value: "application/json")
         for (k, v) in headers { request.headers.add(name: k, value: v) }
         request.body = .bytes(ByteBuffer(string: json))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let body = try await response.body.collect(upTo: 1 << 22)
         var h: [String: String] = [:]
         for field in response.headers { h[field.name.lowercased()] = field.value }
@@ -211,12 +221,13 @@ struct GatewayTests {
         try await Self.withGateway(upstreams: [("gated-overload", false)], configure: { c in
             c.upstreams[0].maxConcurrency = 1
             c.maxQueueLength = 1
-            c.maxQueueSeconds = 20
+            c.maxQueueSeconds = Self.heldRequestSeconds
         }) { base in
             // One runs, one waits for the slot, the third finds the queue full: every request gets an answer.
-            let running = Task { try await Self.post(base + "/v1/chat/completions", Self.chat) }
+            let held = Self.heldRequestTimeout
+            let running = Task { try await Self.post(base + "/v1/chat/completions", Self.chat, timeout: held) }
             try await GatewayOverloadTests.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="gated-overload"} 1"#)
-            let waiting = Task { try await Self.post(base + "/v1/chat/completions", Self.chat) }
+            let waiting = Task { try await Self.post(base + "/v1/chat/completions", Self.chat, timeout: held) }
             try await GatewayOverloadTests.waitForMetric(base, #"sluice_queue_waiting_requests{band="normal"} 1"#)
             let refused = try await Self.post(base + "/v1/chat/completions", Self.chat)
             #expect(refused.status == 503 && refused.body.contains("queue_full") && refused.headers["retry-after"] == "1")
@@ -228,7 +239,7 @@ struct GatewayTests {
             c.upstreams[0].maxConcurrency = 1
             c.maxQueueSeconds = 0.1
         }) { base in
-            let first = Task { try await Self.post(base + "/v1/chat/completions", Self.chat) }
+            let first = Task { try await Self.post(base + "/v1/chat/completions", Self.chat, timeout: Self.heldRequestTimeout) }
             try await GatewayOverloadTests.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="gated-timeout"} 1"#)
             let second = try await Self.post(base + "/v1/chat/completions", Self.chat)
             #expect(second.status == 503 && second.body.contains("queue_timeout"))
@@ -241,7 +252,7 @@ struct GatewayTests {
         #expect(APIKeys.sha256Hex("secret") == "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b")
         try await Self.withGateway(upstreams: [("a", false)], configure: { c in
             c.tenants = [GatewayConfig.TenantConfig(
-                name: "team", keySHA256: APIKeys.sha256Hex("secret"), budget: TenantBudget(tokensPerPeriod: 40, periodSeconds: 3600))]
+                name: "team", keySHA256: APIKeys.sha256Hex("secret"), budget: TenantBudget(tokensPerPeriod: 40, periodSeconds: Self.periodLongerThanAnyTest))]
         }) { base in
             let anonymous = try await Self.post(base + "/v1/chat/completions", Self.chat)
             #expect(anonymous.status == 401 && anonymous.body.contains("invalid_api_key"))

@@ -115,12 +115,13 @@ struct LedgerTests {
         try await Self.exercise(store)
         // Budgets shared by replicas: 20 concurrent reservations of 10 tokens against a 100-token limit admit exactly 10.
         let tenant = "budget-\(UUID().uuidString.prefix(8))"
-        let admitted = await withTaskGroup(of: Bool.self) { group in
+        // A store error fails the test with its message rather than counting as a refusal.
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<20 {
-                group.addTask { (try? await store.reserve(tenant: tenant, period: 7, usd: 0, tokens: 10, usdLimit: nil, tokensLimit: 100)) ?? false }
+                group.addTask { try await store.reserve(tenant: tenant, period: 7, usd: 0, tokens: 10, usdLimit: nil, tokensLimit: 100) }
             }
             var n = 0
-            for await ok in group where ok { n += 1 }
+            for try await ok in group where ok { n += 1 }
             return n
         }
         #expect(admitted == 10)

@@ -46,7 +46,10 @@ struct PlanExecutorTests {
         }
         let promptly = rootStart < 0.3 && branchStarts.allSatisfy { $0 < rootEnd + 0.3 } && run.wallSeconds < (branchEnds.max() ?? 0) + 0.3
         if undisturbed && promptly {
-            #expect(run.wallSeconds < (critical + 3.1) / 2, "wall \(run.wallSeconds) s, critical path \(critical) s, sum 3.1 s")
+            // The guard lets five points slip by up to 0.3 s each (root start, root end, branch start, branch end, the
+            // run's end): 2.6 s at most, still well under the 3.1 s a sequential run needs.
+            let slack = 5 * 0.3
+            #expect(run.wallSeconds < critical + slack, "wall \(run.wallSeconds) s, critical path \(critical) s, sum 3.1 s")
         }
         var starts: [Double] = []
         var ends: [Double] = []
