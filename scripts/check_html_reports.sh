@@ -13,12 +13,15 @@ browser=$(command -v chromium-headless-shell || command -v chromium || true)
 swift build --product sluice >/dev/null
 bin=$(swift build --show-bin-path)/sluice
 "$bin" compare --requests 1500 --schedulers vllm,sarathi,sarathi-spf --rates 8,16,24,32 --no-progress --html "$out/compare.html" >/dev/null
-"$bin" capacity --requests 1000 --min-rate 2 --max-rate 64 --tolerance 0.1 --no-progress --html "$out/capacity.html" >/dev/null
+# Two SLO classes, so the per-class charts are rendered too.
+"$bin" capacity --requests 1000 --min-rate 2 --max-rate 64 --tolerance 0.1 --no-progress \
+    --slo interactive:0.3:ttft=0.3,tbt=0.1 --slo batch:0.7:e2e=60 --html "$out/capacity.html" >/dev/null
 "$bin" reproduce catp --folds 3 --html "$out/catp.html" >/dev/null
 "$bin" reproduce slai --requests 300 --rates 0.5,1.5,2.5 --html "$out/slai.html" >/dev/null
 width=1200 height=2400
 status=0
 for page in "$out"/*.html; do
+    case "$page" in *.dom.html) continue ;; esac  # this script's own DOM dumps (a second run in the same folder)
     name=$(basename "$page" .html)
     log="$out/$name.chromium.log"
     "$browser" --no-sandbox --disable-gpu --hide-scrollbars --enable-logging=stderr --v=0 --window-size=$width,$height \

@@ -126,6 +126,22 @@ struct CLIEndToEndTests {
         for label in ["vllm/round-robin", "vllm/least-work", "sarathi/round-robin", "sarathi/least-work"] {
             #expect(r.stdout.contains(label))
         }
+        // Two SLO classes: attainment and p99 TTFT per class, and a row per class and run (one class: none, as above).
+        let classesHTML = html.deletingLastPathComponent().appendingPathComponent("classes.html")
+        let classes = try CLIRunner.run([
+            "compare", "--requests", "300", "--schedulers", "vllm", "--slo", "tight:0.5:ttft=0.0001", "--slo", "loose:0.5:e2e=600",
+            "--json", classesHTML.path + ".json", "--html", classesHTML.path,
+        ])
+        #expect(classes.status == 0, "\(classes.stderr)")
+        let classesPage = try String(contentsOf: classesHTML, encoding: .utf8)
+        #expect(classesPage.contains("SLO attainment per SLO class") && classesPage.contains("p99 time to first token per SLO class"))
+        #expect(classesPage.contains("<td>tight</td><td>TTFT ≤ 0.1 ms</td>") && classesPage.contains("<td>loose</td><td>E2E ≤ 600 s</td>"))
+        #expect(classesPage.components(separatedBy: "<svg").count - 1 == 8)
+        let perClass = try #require(
+            ((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: classesHTML.path + ".json"))) as? [String: Any])?["runs"] as? [[String: Any]])?
+                .first?["perClass"] as? [String: [String: Any]])
+        #expect(perClass["tight"]?["sloAttainment"] as? Double == 0 && perClass["loose"]?["sloAttainment"] as? Double == 1,
+                "a 0.1 ms TTFT is never met, a 10-minute deadline always")
     }
 
     @Test func capacityFindsARateAndPrintsTheCurve() throws {

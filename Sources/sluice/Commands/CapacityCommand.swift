@@ -94,6 +94,7 @@ struct Capacity: ParsableCommand {
                 report.section("At and past capacity")
                 SimulationCharts.addDistributions(shown, to: &report)
                 SimulationCharts.addTimelines(shown, to: &report)
+                SimulationCharts.addClassBreakdown(shown, to: &report)
             }
             try SimulationCharts.write(report, to: html)
         }

@@ -141,6 +141,7 @@ struct Compare: ParsableCommand {
             SimulationCharts.addDistributions(shown, to: &report)
             report.section("SLO attainment and cost")
             SimulationCharts.addAttainmentBars(shown, to: &report)
+            SimulationCharts.addClassBreakdown(shown, to: &report)
             report.section("Utilisation over time")
             SimulationCharts.addTimelines(shown, to: &report)
             try SimulationCharts.write(report, to: html)

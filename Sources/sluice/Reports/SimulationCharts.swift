@@ -48,6 +48,40 @@ enum SimulationCharts {
             series: [("cost", runs.map { $0.usdPerMillionOutputTokens })]))
     }
 
+    /// With more than one SLO class: attainment per class (a bar per class and run) and a table of each class's
+    /// targets and latencies — so a class that misses its SLO is not hidden by a well-served majority.
+    static func addClassBreakdown(_ runs: [SimulationSummary], to report: inout HTMLReport) {
+        let classes = Array(Set(runs.flatMap(\.perClass.keys))).sorted()
+        guard classes.count > 1 else { return }
+        report.chart(BarChart(
+            title: "SLO attainment per SLO class", categories: runs.map(\.label), categoryLabel: "run",
+            y: Axis("requests of the class meeting its SLO (%)", range: 0...100),
+            series: classes.map { name in (name, runs.map { $0.perClass[name].map { $0.sloAttainment * 100 } }) }))
+        report.chart(BarChart(
+            title: "p99 time to first token per SLO class", categories: runs.map(\.label), categoryLabel: "run", y: Axis("TTFT p99 (s)"),
+            series: classes.map { name in (name, runs.map { $0.perClass[name].map(\.ttft.p99) }) }))
+        let header = ["run", "class", "targets", "requests", "rejected", "TTFT p99 ms", "TBT p99 ms", "E2E p99 ms", "SLO"]
+        var rows: [[String]] = []
+        for run in runs {
+            for name in classes {
+                guard let c = run.perClass[name] else { continue }
+                rows.append([run.label, name, describe(c.targets), "\(c.requests)", "\(c.rejected)", millis(c.ttft.p99), millis(c.tbt.p99),
+                             millis(c.e2e.p99), percent(c.sloAttainment)])
+            }
+        }
+        report.table(header: header, rows: rows)
+    }
+
+    /// "TTFT ≤ 500.0 ms, E2E ≤ 60 s" (or "none"): milliseconds under a second, seconds from there.
+    static func describe(_ t: SLOTargets) -> String {
+        func duration(_ seconds: Double) -> String {
+            seconds < 1 ? "\(millis(seconds)) ms" : "\(fixed(seconds, seconds == seconds.rounded() ? 0 : 2)) s"
+        }
+        let parts = [("TTFT", t.ttftSeconds), ("TBT", t.tbtSeconds), ("TPOT", t.tpotSeconds), ("E2E", t.e2eSeconds)]
+            .compactMap { name, v in v.map { "\(name) ≤ \(duration($0))" } }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
+    }
+
     /// GPU busy share and KV-cache use over simulated time, one line per run.
     static func addTimelines(_ runs: [SimulationSummary], to report: inout HTMLReport) {
         let withData = runs.filter { ($0.distributions?.gpuBusyShare.count ?? 0) > 1 }
