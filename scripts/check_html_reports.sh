@@ -16,6 +16,8 @@ bin=$(swift build --show-bin-path)/sluice
 # Two SLO classes, so the per-class charts are rendered too.
 "$bin" capacity --requests 1000 --min-rate 2 --max-rate 64 --tolerance 0.1 --no-progress \
     --slo interactive:0.3:ttft=0.3,tbt=0.1 --slo batch:0.7:e2e=60 --html "$out/capacity.html" >/dev/null
+"$bin" simulate --requests 1000 --no-progress --slo interactive:0.3:ttft=0.3,tbt=0.1 --slo batch:0.7:e2e=60 \
+    --budget batch:tokens=40000,period=60 --html "$out/simulate.html" >/dev/null
 "$bin" reproduce catp --folds 3 --html "$out/catp.html" >/dev/null
 "$bin" reproduce slai --requests 300 --rates 0.5,1.5,2.5 --html "$out/slai.html" >/dev/null
 width=1200 height=2400

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceCharts
 import SluiceCore
 import SluiceSimulator
 
@@ -24,5 +25,26 @@ struct Simulate: ParsableCommand {
         let summary = try runner.run(scheduler: scheduler, router: router, requestsCSV: output.requestsCsv)
         print(SummaryPrinter.report(summary), terminator: "")
         if let path = output.json { try writeJSON(summary, to: path) }
+        if let html = output.html {
+            var report = HTMLReport(title: "Simulation: \(summary.label)", subtitle: SimulationCharts.subtitle("sluice simulate"))
+            report.section("Configuration")
+            report.definitions([
+                ("workload", workload.describe()), ("fleet", SummaryPrinter.describe(summary.deployments)),
+                ("scheduler", summary.schedulers.joined(separator: ", ")), ("router", summary.router),
+                ("simulated", "\(fixed(summary.simulatedSeconds, 1)) s, \(summary.completed) of \(summary.requests) requests completed"),
+            ])
+            report.section("Summary")
+            SimulationCharts.addSummaryTable([summary], to: &report)
+            report.section("Latency distributions")
+            SimulationCharts.addDistributions([summary], to: &report)
+            if summary.perClass.count > 1 || summary.tenants != nil {
+                report.section("SLO classes and tenants")
+                SimulationCharts.addClassBreakdown([summary], to: &report)
+                SimulationCharts.addTenants(summary, to: &report)
+            }
+            report.section("Utilisation over time")
+            SimulationCharts.addTimelines([summary], to: &report)
+            try SimulationCharts.write(report, to: html)
+        }
     }
 }

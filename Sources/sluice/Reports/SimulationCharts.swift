@@ -72,6 +72,26 @@ enum SimulationCharts {
         report.table(header: header, rows: rows)
     }
 
+    /// Tenants with budgets (`--budget`): what each spent, the peak share of a period's budget in use, and what was
+    /// refused or downgraded for budget.
+    static func addTenants(_ run: SimulationSummary, to report: inout HTMLReport) {
+        guard let tenants = run.tenants, !tenants.isEmpty else { return }
+        let names = tenants.keys.sorted()
+        report.chart(BarChart(
+            title: "Spend per tenant", categories: names, categoryLabel: "tenant", y: Axis("USD charged"),
+            series: [("spent", names.map { tenants[$0]?.spentUSD })]))
+        report.chart(BarChart(
+            title: "Peak share of a period's budget in use", categories: names, categoryLabel: "tenant", y: Axis("of the budget (%)", range: 0...100),
+            series: [("peak share", names.map { tenants[$0].map { $0.peakBudgetShare * 100 } })]))
+        report.table(
+            header: ["tenant", "spent USD", "tokens", "peak budget share", "refused for budget", "downgraded"],
+            rows: names.compactMap { name in
+                tenants[name].map { t in
+                    [name, "$" + fixed(t.spentUSD, 4), "\(Int(t.tokens))", percent(t.peakBudgetShare), "\(t.rejectedForBudget)", "\(t.downgraded)"]
+                }
+            })
+    }
+
     /// "TTFT ≤ 500.0 ms, E2E ≤ 60 s" (or "none"): milliseconds under a second, seconds from there.
     static func describe(_ t: SLOTargets) -> String {
         func duration(_ seconds: Double) -> String {
