@@ -136,7 +136,8 @@ struct CLIEndToEndTests {
         let classesPage = try String(contentsOf: classesHTML, encoding: .utf8)
         #expect(classesPage.contains("SLO attainment per SLO class") && classesPage.contains("p99 time to first token per SLO class"))
         #expect(classesPage.contains("<td>tight</td><td>TTFT ≤ 0.1 ms</td>") && classesPage.contains("<td>loose</td><td>E2E ≤ 600 s</td>"))
-        #expect(classesPage.components(separatedBy: "<svg").count - 1 == 8)
+        #expect(classesPage.components(separatedBy: "<svg").count - 1 == 9 && classesPage.contains("Time to first token CDF per SLO class"))
+        #expect(classesPage.contains("tight target 0.1 ms"), "the class's TTFT target is marked on its CDF")
         let perClass = try #require(
             ((try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: classesHTML.path + ".json"))) as? [String: Any])?["runs"] as? [[String: Any]])?
                 .first?["perClass"] as? [String: [String: Any]])

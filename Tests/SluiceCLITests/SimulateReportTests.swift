@@ -16,7 +16,7 @@ struct SimulateReportTests {
                       "GPU utilisation over time", "KV-cache use over time"] {
             #expect(page.contains(title), "the report has \(title)")
         }
-        #expect(page.components(separatedBy: "<svg").count - 1 == 8)
+        #expect(page.components(separatedBy: "<svg").count - 1 == 9 && page.contains("interactive target 300.0 ms"))
         #expect(page.contains("<td>interactive</td><td>TTFT ≤ 300.0 ms, TBT ≤ 100.0 ms</td>") && page.contains("<td>batch</td><td>E2E ≤ 60 s</td>"))
         // The tenant row carries what the run printed: the requests the budget refused.
         let refused = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("tenant batch:") })

@@ -50,4 +50,27 @@ struct UtilisationTimelineTests {
         #expect(d.ttftSeconds == d.ttftSeconds.sorted() && d.tbtSeconds == d.tbtSeconds.sorted(), "a CDF never goes down")
         #expect(d.percentiles.count == d.ttftSeconds.count && d.gpuBusyShare.count == d.kvShare.count && !d.gpuBusyShare.isEmpty)
     }
+
+    @Test func distributionsPerClassOnlyWithSeveralClassesAndWithinTheRunsRange() throws {
+        let requests = Fixtures.requests(count: 400, rate: 30, seed: 3, classes: 2)
+        let classes = SLOClassTable([
+            SLOClass(name: "chat", targets: SLOTargets(ttftSeconds: 0.5), share: 0.5),
+            SLOClass(name: "batch", targets: SLOTargets(e2eSeconds: 30), share: 0.5),
+        ])
+        let (result, outcomes) = try Fixtures.run(requests, scheduler: "vllm", classes: classes)
+        let d = try #require(SimulationSummary(result, label: "x").distributions)
+        let perClass = try #require(d.perClass)
+        #expect(Set(perClass.keys) == ["chat", "batch"])
+        for (i, name) in ["chat", "batch"].enumerated() {
+            let c = try #require(perClass[name])
+            #expect(c.ttftSeconds.count == d.percentiles.count && c.ttftSeconds == c.ttftSeconds.sorted())
+            // The class's median lies within its own requests' TTFTs (the histogram's resolution aside).
+            let own = outcomes.filter { $0.sloClass == i && $0.ttftSeconds > 0 }.map(\.ttftSeconds).sorted()
+            let median = c.ttftSeconds[try #require(d.percentiles.firstIndex(of: 50))]
+            let (lowest, highest) = (try #require(own.first), try #require(own.last))
+            #expect(median >= lowest * 0.95 && median <= highest * 1.05)
+        }
+        let (single, _) = try Fixtures.run(Fixtures.requests(count: 50, rate: 10, seed: 3), scheduler: "vllm")
+        #expect(SimulationSummary(single, label: "y").distributions?.perClass == nil, "one class: the overall figures are its")
+    }
 }

@@ -18,6 +18,17 @@ public struct RunDistributions: Sendable, Hashable, Codable {
     /// Mean KV-cache use of the replicas, per bucket (0…1).
     public var kvShare: [Double]
 
+    /// TTFT and TBT of one SLO class at each percentile of the grid, seconds.
+    public struct ClassDistribution: Sendable, Hashable, Codable {
+        /// TTFT at each percentile, seconds.
+        public var ttftSeconds: [Double]
+        /// TBT at each percentile, seconds.
+        public var tbtSeconds: [Double]
+    }
+
+    /// Per SLO class, keyed by class name; absent when the run has a single class (the overall figures are its).
+    public var perClass: [String: ClassDistribution]?
+
     /// Percentiles drawn: dense in the tail, where SLOs live.
     public static let percentileGrid: [Double] = [0, 0.5, 1, 2.5] + stride(from: 5.0, through: 95, by: 5).map { $0 }
         + [97.5, 98, 99, 99.5, 99.9, 100]
@@ -27,6 +38,14 @@ public struct RunDistributions: Sendable, Hashable, Codable {
         percentiles = Self.percentileGrid
         ttftSeconds = result.metrics.overall.ttft.percentiles(Self.percentileGrid)
         tbtSeconds = result.metrics.overall.tbt.percentiles(Self.percentileGrid)
+        if result.metrics.perClass.count > 1 {
+            var classes: [String: ClassDistribution] = [:]
+            for (i, g) in result.metrics.perClass.enumerated() where i < result.sloClasses.count {
+                classes[result.sloClasses[i].name] = ClassDistribution(
+                    ttftSeconds: g.ttft.percentiles(Self.percentileGrid), tbtSeconds: g.tbt.percentiles(Self.percentileGrid))
+            }
+            perClass = classes
+        }
         let timelines = result.replicas.compactMap(\.timeline)
         let width = timelines.map(\.bucketSeconds).max() ?? UtilisationTimeline.initialBucketSeconds
         bucketSeconds = width

@@ -60,6 +60,7 @@ enum SimulationCharts {
         report.chart(BarChart(
             title: "p99 time to first token per SLO class", categories: runs.map(\.label), categoryLabel: "run", y: Axis("TTFT p99 (s)"),
             series: classes.map { name in (name, runs.map { $0.perClass[name].map(\.ttft.p99) }) }))
+        addClassCDFs(runs, classes: classes, to: &report)
         let header = ["run", "class", "targets", "requests", "rejected", "TTFT p99 ms", "TBT p99 ms", "E2E p99 ms", "SLO"]
         var rows: [[String]] = []
         for run in runs {
@@ -90,6 +91,38 @@ enum SimulationCharts {
                     [name, "$" + fixed(t.spentUSD, 4), "\(Int(t.tokens))", percent(t.peakBudgetShare), "\(t.rejectedForBudget)", "\(t.downgraded)"]
                 }
             })
+    }
+
+    /// Classes drawn as CDFs of their own (the tables cover every class).
+    static let maxClassCDFCharts = 4
+
+    /// TTFT CDFs per SLO class with each class's TTFT target marked: one chart with a line per class for a single
+    /// run, else a chart per class with a line per run.
+    static func addClassCDFs(_ runs: [SimulationSummary], classes: [String], to report: inout HTMLReport) {
+        func cdf(_ label: String, _ run: SimulationSummary, _ name: String) -> Series? {
+            guard let d = run.distributions, let c = d.perClass?[name] else { return nil }
+            return Series(label, points: zip(c.ttftSeconds, d.percentiles).map { (x: $0, y: $1 / 100) }, style: .step)
+        }
+        func target(_ name: String) -> Double? { runs.lazy.compactMap { $0.perClass[name]?.targets.ttftSeconds }.first }
+        func chart(_ title: String, _ series: [Series], markers: [Marker]) {
+            let xs = series.flatMap(\.points).map(\.x) + markers.map(\.x)
+            guard xs.contains(where: { $0 > 0 }) else { return }
+            report.chart(LineChart(
+                title: title, x: Axis("TTFT (s)", scale: scale(for: xs)), y: Axis("share of the class's requests", range: 0...1),
+                series: series, markers: markers))
+        }
+        if runs.count == 1 {
+            let drawn = classes.compactMap { name in cdf(name, runs[0], name).map { (name: name, series: $0) } }
+            let markers = drawn.enumerated().compactMap { i, d in
+                target(d.name).map { Marker(x: $0, label: "\(d.name) target \(millis($0)) ms", series: i) }
+            }
+            chart("Time to first token CDF per SLO class", drawn.map(\.series), markers: markers)
+        } else {
+            for name in classes.prefix(maxClassCDFCharts) {
+                let markers = target(name).map { [Marker(x: $0, label: "target \(millis($0)) ms")] } ?? []
+                chart("Time to first token CDF — class \(name)", runs.compactMap { cdf($0.label, $0, name) }, markers: markers)
+            }
+        }
     }
 
     /// "TTFT ≤ 500.0 ms, E2E ≤ 60 s" (or "none"): milliseconds under a second, seconds from there.
