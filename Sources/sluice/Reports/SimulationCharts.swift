@@ -17,6 +17,11 @@ enum SimulationCharts {
         return hi / lo > logScaleSpan ? .log : .linear
     }
 
+    /// A CDF as a step series: `values[i]` is the `percentiles[i]`-th percentile (0…100).
+    static func cdfSeries(_ label: String, values: [Double], percentiles: [Double]) -> Series {
+        Series(label, points: zip(values, percentiles).map { (x: $0, y: $1 / 100) }, style: .step)
+    }
+
     /// TTFT and TBT CDFs, one step series per run.
     static func addDistributions(_ runs: [SimulationSummary], to report: inout HTMLReport) {
         let withData = runs.filter { $0.distributions != nil }
@@ -27,8 +32,7 @@ enum SimulationCharts {
         ] {
             let series = withData.map { run -> Series in
                 let d = run.distributions!
-                let v = values(d)
-                return Series(run.label, points: zip(v, d.percentiles).map { (x: $0, y: $1 / 100) }, style: .step)
+                return cdfSeries(run.label, values: values(d), percentiles: d.percentiles)
             }
             let all = series.flatMap(\.points).map(\.x)
             guard all.contains(where: { $0 > 0 }) else { continue }
@@ -101,7 +105,7 @@ enum SimulationCharts {
     static func addClassCDFs(_ runs: [SimulationSummary], classes: [String], to report: inout HTMLReport) {
         func cdf(_ label: String, _ run: SimulationSummary, _ name: String) -> Series? {
             guard let d = run.distributions, let c = d.perClass?[name] else { return nil }
-            return Series(label, points: zip(c.ttftSeconds, d.percentiles).map { (x: $0, y: $1 / 100) }, style: .step)
+            return cdfSeries(label, values: c.ttftSeconds, percentiles: d.percentiles)
         }
         func target(_ name: String) -> Double? { runs.lazy.compactMap { $0.perClass[name]?.targets.ttftSeconds }.first }
         func chart(_ title: String, _ series: [Series], markers: [Marker]) {
