@@ -32,6 +32,8 @@ public struct ReplicaReport: Sendable, Hashable, Codable {
     public var largestRunningSequences: Int
     /// GPU busy share and KV-cache use over the run.
     public var timeline: UtilisationTimeline? = nil
+    /// The step-time model and the calibration it used.
+    public var stepModel = StepModelProvenance.uncalibratedRoofline
 }
 
 /// The result of a simulation: metrics, cost and counters.
@@ -59,6 +61,8 @@ public struct SimulationResult: Sendable {
     public var prediction: PredictionReport?
     /// Share of prompt tokens of requests with `hash_ids` found in a prefix cache (`nil`: no such request).
     public var prefixCacheHitRatio: Double?
+    /// The closed loop that generated the load (`nil`: open loop, trace arrival times).
+    public var closedLoop: ClosedLoopLoad?
     /// Replicas started from cold during the run.
     public var coldStarts = 0
     /// With a GPU inventory: the GPUs' bill (each billed while it hosts a replica), USD.
@@ -97,6 +101,14 @@ public struct SimulationResult: Sendable {
     public var usdPerMillionOutputTokens: Double {
         metrics.overall.outputTokens > 0 ? costUSD / Double(metrics.overall.outputTokens) * 1e6 : 0
     }
+    /// Distinct step-model descriptions over the replicas, in replica order.
+    public var stepModels: [StepModelProvenance] {
+        var seen: [StepModelProvenance] = []
+        for r in replicas where !seen.contains(r.stepModel) { seen.append(r.stepModel) }
+        return seen
+    }
+    /// Whether any replica ran on uncalibrated defaults.
+    public var isUncalibrated: Bool { replicas.contains { $0.stepModel.isUncalibrated } }
     /// Preemptions over all replicas.
     public var preemptions: Int { replicas.reduce(0) { $0 + $1.preemptions } }
 }

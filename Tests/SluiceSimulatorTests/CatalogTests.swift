@@ -44,7 +44,7 @@ struct CatalogTests {
                 memoryGiB: 80
                 linkGBps: 450
                 pricePerHourUSD: 1.5
-              - name: mi300x
+              - name: mi325x
                 peakDenseTflops: 1307
                 hbmTBps: 5.3
                 memoryGiB: 192
@@ -54,8 +54,8 @@ struct CatalogTests {
         let path = try SharedData.temporaryFile("mine.yaml", yaml)
         let c = try CatalogLoader.builtIn(merging: [path])
         #expect(try c.gpu(named: "h100-sxm").pricePerHourUSD == 1.5)
-        #expect(try c.gpu(named: "mi300x").memoryBytes == 192 * 1_073_741_824)
-        #expect(c.gpus.count == 8)
+        #expect(try c.gpu(named: "mi325x").memoryBytes == 192 * 1_073_741_824)
+        #expect(c.gpus.count == (try CatalogLoader.bundled()).gpus.count + 1)
     }
 
     @Test func malformedCatalogNamesTheField() throws {

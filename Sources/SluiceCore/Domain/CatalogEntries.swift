@@ -6,6 +6,8 @@ public struct GPUEntry: Sendable, Codable, Hashable {
     public var description: String?
     /// Peak dense BF16 TFLOP/s (no sparsity).
     public var peakDenseTflops: Double
+    /// Peak dense FP8 TFLOP/s (no sparsity); absent on GPUs without FP8 tensor cores.
+    public var peakFP8DenseTflops: Double?
     /// HBM bandwidth, TB/s.
     public var hbmTBps: Double
     /// Device memory, GiB.
@@ -26,6 +28,7 @@ public struct GPUEntry: Sendable, Codable, Hashable {
             memoryBytes: memoryGiB * 1_073_741_824, linkBandwidthBytesPerSecond: linkGBps * 1e9,
             pricePerHourUSD: pricePerHourUSD)
         s.spotPricePerHourUSD = spotPricePerHourUSD
+        s.peakFP8FlopsPerSecond = peakFP8DenseTflops.map { $0 * 1e12 }
         return s
     }
 
@@ -38,6 +41,9 @@ public struct GPUEntry: Sendable, Codable, Hashable {
         }
         if !(pricePerHourUSD >= 0) || !pricePerHourUSD.isFinite {
             throw .malformed(file: file, line: nil, field: "gpus[\(name)].pricePerHourUSD", reason: "must be >= 0, got \(pricePerHourUSD)")
+        }
+        if let fp8 = peakFP8DenseTflops, !(fp8 > 0) || !fp8.isFinite {
+            throw .malformed(file: file, line: nil, field: "gpus[\(name)].peakFP8DenseTflops", reason: "must be a positive number, got \(fp8)")
         }
         if let spot = spotPricePerHourUSD, !(spot >= 0) || !spot.isFinite {
             throw .malformed(file: file, line: nil, field: "gpus[\(name)].spotPricePerHourUSD", reason: "must be >= 0, got \(spot)")

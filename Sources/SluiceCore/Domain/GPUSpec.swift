@@ -7,6 +7,9 @@ public struct GPUSpec: Sendable, Hashable, Codable {
     public var name: String
     /// Peak dense BF16 tensor throughput, FLOP/s.
     public var peakFlopsPerSecond: Double
+    /// Peak dense FP8 tensor throughput, FLOP/s (`nil`: no FP8 tensor cores; FP8 weights are then dequantised and
+    /// the GEMMs run at the BF16 peak, as vLLM's weight-only FP8 kernels do on A100).
+    public var peakFP8FlopsPerSecond: Double?
     /// HBM (device memory) bandwidth, bytes/s.
     public var memoryBandwidthBytesPerSecond: Double
     /// Device memory, bytes.

@@ -56,6 +56,24 @@ public struct ModelSpec: Sendable, Hashable, Codable {
         self.contextLengthTokens = contextLengthTokens
     }
 
+    /// Numeric precisions the step-time and memory models know, with their bytes per element.
+    public static let precisions: [String: Double] = ["bf16": 2, "fp16": 2, "fp8": 1]
+
+    /// The same model with weights (and so GEMMs) in `weights` and the KV cache in `kv` (`bf16`, `fp16` or `fp8`).
+    /// - Throws: ``SluiceError`` naming the flag for an unknown precision.
+    public func withPrecision(weights: String, kv: String) throws(SluiceError) -> ModelSpec {
+        guard let w = Self.precisions[weights.lowercased()] else {
+            throw .unknownName(kind: "--dtype", name: weights, valid: Self.precisions.keys.sorted())
+        }
+        guard let k = Self.precisions[kv.lowercased()] else {
+            throw .unknownName(kind: "--kv-dtype", name: kv, valid: Self.precisions.keys.sorted())
+        }
+        var m = self
+        m.bytesPerWeight = w
+        m.bytesPerKVElement = k
+        return m
+    }
+
     /// Attention projection parameters of one layer: Q and O (`2·h·d_h·d`) plus K and V (`2·h_kv·d_h·d`).
     public var attentionParametersPerLayer: Double {
         Double(2 * heads * headDim * hiddenSize + 2 * kvHeads * headDim * hiddenSize)

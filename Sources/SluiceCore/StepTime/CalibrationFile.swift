@@ -73,6 +73,48 @@ public struct CalibrationFile: Sendable, Hashable, Codable {
     public var modelSpec: ModelSpec?
     /// The GPU figures the fit assumed.
     public var gpuSpec: GPUSpec?
+    /// The engine the measurements describe (`vllm`, `sglang`, `trtllm`; `nil`: not recorded).
+    public var engine: String?
+    /// Weight and KV precision of the measurements (`bf16`, `fp8`; `nil`: the model spec's).
+    public var dtype: String?
+    /// Where the measurements come from: one line per source, with its licence.
+    public var sources: [String]?
+    /// Leave-one-configuration-out error of the fit (each configuration predicted by a fit without it), the figure
+    /// to trust; ``statistics`` is in-sample.
+    public var heldOut: HeldOutStatistics?
+
+    /// Leave-one-configuration-out errors, fractions (0.05 = 5 %).
+    public struct HeldOutStatistics: Sendable, Hashable, Codable {
+        /// Configurations (groups of points) left out in turn.
+        public var configurations: Int
+        /// Median absolute percentage error of the step time over every held-out point.
+        public var stepMedianAPE: Double
+        /// 90th percentile of the same.
+        public var stepP90APE: Double
+        /// Median APE over decode-only points (the TPOT the fit implies), when any.
+        public var decodeMedianAPE: Double?
+        /// Median APE over points with a prefill (the TTFT the fit implies), when any.
+        public var prefillMedianAPE: Double?
+
+        /// Creates held-out statistics.
+        public init(configurations: Int, stepMedianAPE: Double, stepP90APE: Double, decodeMedianAPE: Double? = nil, prefillMedianAPE: Double? = nil) {
+            self.configurations = configurations
+            self.stepMedianAPE = stepMedianAPE
+            self.stepP90APE = stepP90APE
+            self.decodeMedianAPE = decodeMedianAPE
+            self.prefillMedianAPE = prefillMedianAPE
+        }
+
+        /// `step median APE 4.1 % (decode 3.2 %, prefill 6.0 %) over 12 configurations`.
+        public var summary: String {
+            func pct(_ x: Double) -> String { String(Double((x * 1000).rounded()) / 10) + " %" }
+            var parts: [String] = []
+            if let d = decodeMedianAPE { parts.append("decode \(pct(d))") }
+            if let p = prefillMedianAPE { parts.append("prefill \(pct(p))") }
+            return "step median APE \(pct(stepMedianAPE))" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
+                + " over \(configurations) configurations left out"
+        }
+    }
 
     /// Creates a file from its fields.
     public init(

@@ -65,8 +65,9 @@ public struct RooflineStepTimeModel: StepTimeModel, Hashable {
         attentionFlopsPerPair = 4 * Double(m.heads * m.headDim) * L / t
         let kvHeadsPerShard = max(Double(m.kvHeads) / t, 1)
         kvBytesPerToken = 2 * L * kvHeadsPerShard * Double(m.headDim) * m.bytesPerKVElement
-        let fp8Factor = m.bytesPerWeight <= 1 ? 2.0 : 1.0
-        computeRate = parameters.computeEfficiency * g.peakFlopsPerSecond * fp8Factor
+        // FP8 weights run FP8 GEMMs where the GPU has FP8 tensor cores (its FP8 peak), else BF16 GEMMs after dequantising.
+        let gemmPeak = m.bytesPerWeight <= 1 ? (g.peakFP8FlopsPerSecond ?? g.peakFlopsPerSecond) : g.peakFlopsPerSecond
+        computeRate = parameters.computeEfficiency * gemmPeak
         weightRate = parameters.weightStreamEfficiency * g.memoryBandwidthBytesPerSecond
         attentionRate = parameters.attentionEfficiency * g.peakFlopsPerSecond
         kvRate = parameters.kvBandwidthEfficiency * g.memoryBandwidthBytesPerSecond

@@ -103,4 +103,51 @@ public struct CalibrationStore: Sendable {
         }
         return file.parameters
     }
+
+    /// How a calibration found by ``bestMatch(for:engine:)`` relates to the deployment.
+    public enum Match: Sendable, Hashable {
+        /// Same model, GPU and TP.
+        case exact
+        /// Same model and GPU, another TP (the efficiencies carry over; TP collectives are modelled).
+        case otherTensorParallel(Int)
+        /// Same GPU, another model (efficiencies and overheads are properties of GPU and engine, not of the model).
+        case otherModel(String)
+
+        /// For summaries.
+        public var description: String {
+            switch self {
+            case .exact: "exact"
+            case .otherTensorParallel(let tp): "same model and GPU, fitted at TP \(tp)"
+            case .otherModel(let m): "same GPU, fitted on \(m)"
+            }
+        }
+    }
+
+    /// The closest calibration for `deployment`: the exact model, GPU and TP first, then the same model and GPU at
+    /// another TP (nearest), then another model on the same GPU (largest data set). Among equals, one for `engine`
+    /// (when given) and `dtype` wins. `nil` when nothing was fitted on the deployment's GPU.
+    public func bestMatch(for deployment: Deployment, engine: String? = nil, dtype: String? = nil) -> (file: CalibrationFile, match: Match)? {
+        let gpu = deployment.gpu.name.lowercased()
+        let model = deployment.model.name.lowercased()
+        let tp = deployment.tensorParallel
+        let onGPU = files.filter { $0.gpu.lowercased() == gpu }
+        func preference(_ f: CalibrationFile) -> (Int, Int, Int) {
+            let engineMiss = engine.map { f.engine == nil ? 1 : (f.engine!.lowercased() == $0.lowercased() ? 0 : 2) } ?? 0
+            let dtypeMiss = dtype.map { (f.dtype ?? "bf16").lowercased() == $0.lowercased() ? 0 : 1 } ?? 0
+            return (engineMiss, dtypeMiss, -(f.points?.count ?? f.statistics.points))
+        }
+        let sameModel = onGPU.filter { $0.model.lowercased() == model }
+        if let f = sameModel.filter({ $0.tensorParallel == tp }).min(by: { preference($0) < preference($1) }) { return (f, .exact) }
+        func tpDistance(_ f: CalibrationFile) -> (Int, Int, Int, Int) {
+            let p = preference(f)
+            return (abs(f.tensorParallel - tp), p.0, p.1, p.2)
+        }
+        if let f = sameModel.min(by: { tpDistance($0) < tpDistance($1) }) {
+            return (f, .otherTensorParallel(f.tensorParallel))
+        }
+        if let f = onGPU.min(by: { preference($0) < preference($1) || (preference($0) == preference($1) && $0.model < $1.model) }) {
+            return (f, .otherModel(f.model))
+        }
+        return nil
+    }
 }

@@ -178,6 +178,13 @@ final class Replica {
             if engine.sequences[i].firstTokenSeconds == nil {
                 engine.sequences[i].firstTokenSeconds = now
                 metrics.recordFirstToken(sloClass: cls, seconds: now - engine.sequences[i].arrivalSeconds)
+                // vLLM's automatic prefix caching registers a block's hash as soon as its KV is computed: the prompt's
+                // full blocks are reusable from the end of its prefill, not from the request's completion.
+                if !prefixHashesBySlot[i].isEmpty, prefixCache != nil {
+                    prefixCache!.insert(
+                        prefixHashesBySlot[i], promptTokens: engine.sequences[i].promptTokens,
+                        capacityTokens: engine.kv.freeBlocks * engine.kv.blockSizeTokens + engine.sequences[i].kvBlocks * engine.kv.blockSizeTokens)
+                }
             } else {
                 let gap = now - engine.sequences[i].lastTokenSeconds
                 metrics.recordGap(sloClass: cls, seconds: gap)

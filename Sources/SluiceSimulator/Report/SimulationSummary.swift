@@ -109,6 +109,12 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
     public var latencyPrediction: LatencyPredictionReport?
     /// TTFT/TBT distributions and utilisation over time, for charts.
     public var distributions: RunDistributions?
+    /// The step-time model and calibration of each distinct replica configuration.
+    public var stepModels: [StepModelProvenance] = []
+    /// Whether any replica ran on uncalibrated datasheet defaults (its latencies are then rough).
+    public var uncalibrated = false
+    /// The closed loop that generated the load (absent: open loop at the trace's arrival times).
+    public var closedLoop: ClosedLoopLoad?
 
     /// Builds the summary of a result.
     public init(_ r: SimulationResult, label: String) {
@@ -159,6 +165,9 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
         tenants = r.tenants.isEmpty ? nil : r.tenants
         latencyPrediction = r.latencyPrediction
         distributions = RunDistributions(r)
+        stepModels = r.stepModels
+        uncalibrated = r.isUncalibrated
+        closedLoop = r.closedLoop
     }
 
     /// Pretty, key-sorted JSON (deterministic apart from `wallSeconds`).

@@ -25,10 +25,15 @@ struct ExperimentRunner {
     /// Runs one scheduler/router pair; `rate` overrides the arrival rate (capacity search).
     func run(
         scheduler: String, router: String, rate: Double? = nil, requestsCSV: String? = nil, label: String? = nil, onlyOwnOptions: Bool = false,
-        requestScheduler: String?? = nil
+        requestScheduler: String?? = nil, concurrency: Int? = nil
     ) throws -> SimulationSummary {
         let specs = try fleet.replicaSpecs(scheduler: scheduler, catalog: catalog, onlyOwnOptions: onlyOwnOptions)
         var simulation = Simulation(replicas: specs, router: router, sloClasses: sloClasses, seed: workload.seed)
+        simulation.closedLoop = try workload.closedLoop(clients: concurrency)
+        guard fleet.prefixBlockTokens > 0 else {
+            throw SluiceError.invalidValue(field: "--prefix-block-tokens", value: "\(fleet.prefixBlockTokens)", allowed: "a positive token count")
+        }
+        simulation.prefixBlockTokens = fleet.prefixBlockTokens
         _ = try PredictorRegistry.make(named: fleet.predictor, meanAbsoluteErrorTokens: fleet.predictorMae, seed: workload.seed)
         simulation.predictor = fleet.predictor
         simulation.predictorMeanAbsoluteErrorTokens = fleet.predictorMae

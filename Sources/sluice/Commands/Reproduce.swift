@@ -60,7 +60,7 @@ struct ReproduceSLAI: ParsableCommand {
         }
         let catalog = try CatalogLoader.bundled()
         let deployment = Deployment(model: try catalog.model(named: model), gpu: try catalog.gpu(named: gpu))
-        let parameters = try StepModelFactory.rooflineParameters(calibration: calibration, deployment: deployment)
+        let (parameters, _) = try StepModelFactory.rooflineParameters(calibration: calibration, deployment: deployment)
         let experiment = try SLAIReproduction(
             tracePath: path, deployment: deployment, stepModel: RooflineStepTimeModel(deployment: deployment, parameters: parameters),
             requests: requests, seed: seed, rates: sweep)

@@ -8,7 +8,11 @@ enum SummaryPrinter {
         var out = "\(s.label) on \(describe(s.deployments))\n"
         out += "requests \(s.requests)  completed \(s.completed)  rejected \(s.rejected)"
         if s.truncatedOutputs > 0 { out += "  truncated \(s.truncatedOutputs)" }
-        out += "  simulated \(fixed(s.simulatedSeconds, 1)) s  wall \(fixed(s.wallSeconds, 3)) s\n\n"
+        out += "  simulated \(fixed(s.simulatedSeconds, 1)) s  wall \(fixed(s.wallSeconds, 3)) s\n"
+        if let c = s.closedLoop {
+            out += "closed loop: \(c.clients) clients, think time \(fixed(c.thinkSeconds, 3)) s\n"
+        }
+        out += stepModelLines(s) + "\n"
         var t = TextTable(["latency (ms)", "mean", "p50", "p90", "p99", "max"])
         for (name, l) in [("TTFT", s.ttft), ("TBT", s.tbt), ("TPOT", s.tpot), ("E2E", s.e2e), ("queueing", s.queueing)] {
             t.add([name, millis(l.mean), millis(l.p50), millis(l.p90), millis(l.p99), millis(l.max)])
@@ -39,6 +43,16 @@ enum SummaryPrinter {
                 c.add([name, "\(g.requests)", percent(g.sloAttainment), millis(g.ttft.p50), millis(g.ttft.p99), millis(g.tbt.p99), millis(g.e2e.p99)])
             }
             out += "\n" + c.render()
+        }
+        return out
+    }
+
+    /// One line per distinct step model: what it is and which calibration it uses; a loud warning when uncalibrated.
+    static func stepModelLines(_ s: SimulationSummary) -> String {
+        var out = ""
+        for m in s.stepModels { out += "step model: \(m.summaryLine)\n" }
+        if s.uncalibrated {
+            out += "WARNING: this run is UNCALIBRATED for at least one replica: latencies and costs rest on datasheet figures.\n"
         }
         return out
     }

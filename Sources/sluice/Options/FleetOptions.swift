@@ -24,8 +24,25 @@ struct FleetOptions: ParsableArguments {
     enum CodingKeys: String, CodingKey {
         case model, gpu, tp, replicas, fleet, catalogs, chunkSize, maxNumSeqs, blockSize, kvBlocks, gpuMemoryUtilization
         case maxModelLen, maxOutputTokens, stepModel, profile, calibration, predictor, predictorMae, schedulerOptions
-        case requestScheduler, requestOptions, scaling
+        case requestScheduler, requestOptions, scaling, prefixBlockTokens, engine, dtype, kvDtype
     }
+
+    @Option(help: ArgumentHelp(
+        "Weight and GEMM precision: bf16 or fp8 (FP8 GEMMs at the GPU's FP8 peak where it has one). Default: the catalog's.",
+        valueName: "DTYPE"))
+    var dtype: String?
+
+    @Option(help: ArgumentHelp("KV-cache precision: bf16 or fp8. Default: the catalog's (bf16).", valueName: "DTYPE"))
+    var kvDtype: String?
+
+    @Option(help: ArgumentHelp(
+        "Prompt tokens per prefix-cache block hash: 512 for Mooncake hash_ids (default), 16 for vLLM-style block hashes.",
+        valueName: "TOKENS"))
+    var prefixBlockTokens = PrefixCache.defaultTokensPerHash
+
+    @Option(help: ArgumentHelp(
+        "Engine whose calibration to prefer with --calibration auto: vllm, sglang or trtllm (default: any).", valueName: "NAME"))
+    var engine: String?
 
     @Option(
         help: ArgumentHelp(
@@ -97,6 +114,9 @@ struct FleetOptions: ParsableArguments {
             valueName: "FILE|auto|none"))
     var calibration = "auto"
 
+    /// Engines with their own prefill policy and calibrations.
+    static let engines = ["vllm", "sglang", "trtllm"]
+
     /// The catalog in force (bundled plus --catalog files).
     func loadCatalog() throws -> Catalog {
         try CatalogLoader.builtIn(merging: catalogs)
@@ -135,24 +155,35 @@ struct FleetOptions: ParsableArguments {
         var out: [Deployment] = []
         for g in groups {
             guard g.tp > 0 else { throw SluiceError.invalidValue(field: "--tp", value: "\(g.tp)", allowed: "a positive integer") }
-            let d = Deployment(model: try catalog.model(named: g.model), gpu: try catalog.gpu(named: g.gpu), tensorParallel: g.tp, limits: limits)
+            var model = try catalog.model(named: g.model)
+            if dtype != nil || kvDtype != nil {
+                let weights = dtype ?? (model.bytesPerWeight <= 1 ? "fp8" : "bf16")
+                let kv = kvDtype ?? (model.bytesPerKVElement <= 1 ? "fp8" : "bf16")
+                model = try model.withPrecision(weights: weights, kv: kv)
+            }
+            let d = Deployment(model: model, gpu: try catalog.gpu(named: g.gpu), tensorParallel: g.tp, limits: limits)
             _ = try d.kvBlockCapacity()  // a model that does not fit fails here, with by how much
             out += Array(repeating: d, count: g.count)
         }
         return out
     }
 
-    /// The step-time model for a deployment.
-    func stepTimeModel(for deployment: Deployment) throws -> any StepTimeModel {
-        let parameters = try StepModelFactory.rooflineParameters(calibration: calibration, deployment: deployment)
+    /// The step-time model for a deployment, and what it rests on.
+    func stepTimeModel(for deployment: Deployment) throws -> (model: any StepTimeModel, provenance: StepModelProvenance) {
+        if let engine, !Self.engines.contains(engine.lowercased()) {
+            throw SluiceError.unknownName(kind: "engine", name: engine, valid: Self.engines)
+        }
+        let (parameters, provenance) = try StepModelFactory.rooflineParameters(calibration: calibration, deployment: deployment, engine: engine)
         switch stepModel.lowercased() {
         case "roofline":
-            return RooflineStepTimeModel(deployment: deployment, parameters: parameters)
+            return (RooflineStepTimeModel(deployment: deployment, parameters: parameters), provenance)
         case "table":
             guard let profile else {
                 throw SluiceError.invalidValue(field: "--profile", value: "(missing)", allowed: "a Vidur mlp.csv path with --step-model table")
             }
-            return try StepModelFactory.tableModel(profile: profile, deployment: deployment, parameters: parameters)
+            var p = provenance
+            p.model = "table (\(profile.split(separator: "/").last.map(String.init) ?? profile))"
+            return (try StepModelFactory.tableModel(profile: profile, deployment: deployment, parameters: parameters), p)
         default:
             throw SluiceError.unknownName(kind: "step model", name: stepModel, valid: ["roofline", "table"])
         }
@@ -167,14 +198,16 @@ struct FleetOptions: ParsableArguments {
             options = try SchedulerOptions(parsing: schedulerOptions.filter { pair in entry.optionKeys.contains { pair.hasPrefix($0 + "=") } })
         }
         try options.validate(scheduler: scheduler, allowed: entry.optionKeys)
-        var models: [Deployment: any StepTimeModel] = [:]
+        var models: [Deployment: (model: any StepTimeModel, provenance: StepModelProvenance)] = [:]
         return try scaling.elastic(try deployments(catalog: catalog).map { d in
-            let m: any StepTimeModel
+            let m: (model: any StepTimeModel, provenance: StepModelProvenance)
             if let cached = models[d] { m = cached } else {
                 m = try stepTimeModel(for: d)
                 models[d] = m
             }
-            return ReplicaSpec(deployment: d, scheduler: scheduler, stepModel: m, schedulerOptions: options)
+            var spec = ReplicaSpec(deployment: d, scheduler: scheduler, stepModel: m.model, schedulerOptions: options)
+            spec.stepModelProvenance = m.provenance
+            return spec
         })
     }
 }

@@ -6,20 +6,33 @@ enum StepModelFactory {
     /// The roofline parameters for a deployment: `none` gives the uncalibrated defaults, `auto` the bundled
     /// calibration of the deployment's model, GPU and TP when one exists (defaults otherwise), and anything else
     /// a calibration file path or a `model@gpu` name.
-    static func rooflineParameters(calibration: String, deployment: Deployment) throws -> RooflineParameters {
+    static func rooflineParameters(calibration: String, deployment: Deployment, engine: String? = nil) throws
+        -> (parameters: RooflineParameters, provenance: StepModelProvenance)
+    {
+        let label = deployment.label
         switch calibration.lowercased() {
         case "none":
-            return RooflineParameters()
+            return (RooflineParameters(), StepModelProvenance(deployment: label, model: "roofline"))
         case "auto":
-            let store = try CalibrationStore.bundled()
-            let d = deployment
-            guard store.files.contains(where: { $0.key == "\(d.model.name)@\(d.gpu.name)" && $0.tensorParallel == d.tensorParallel }) else {
-                return RooflineParameters()
+            let dtype = deployment.model.bytesPerWeight <= 1 ? "fp8" : "bf16"
+            guard let (file, match) = try CalibrationStore.bundled().bestMatch(for: deployment, engine: engine, dtype: dtype) else {
+                return (RooflineParameters(), StepModelProvenance(deployment: label, model: "roofline"))
             }
-            return try store.parameters(for: deployment)
+            return (file.parameters, provenance(file, match: match.description, deployment: deployment))
         default:
-            return try CalibrationStore.bundled().parameters(for: deployment, from: calibration)
+            let store = try CalibrationStore.bundled()
+            let file = try store.resolve(calibration, tensorParallel: deployment.tensorParallel)
+            _ = try store.parameters(for: deployment, from: calibration)  // the same model, GPU and TP, or a clear error
+            return (file.parameters, provenance(file, match: "exact", deployment: deployment))
         }
+    }
+
+    private static func provenance(_ file: CalibrationFile, match: String, deployment: Deployment) -> StepModelProvenance {
+        var name = "\(file.key)"
+        if file.tensorParallel > 1 { name += "x\(file.tensorParallel)" }
+        if let engine = file.engine { name += " [\(engine)\(file.dtype.map { ", \($0)" } ?? "")]" }
+        return StepModelProvenance(
+            deployment: deployment.label, model: "roofline", calibration: name, match: match, heldOutError: file.heldOut?.summary)
     }
 
     /// The Vidur-table model for a deployment.

@@ -29,6 +29,25 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: "Use only the first N requests of the trace.")
     var requests: Int?
 
+    @Option(help: ArgumentHelp(
+        "Closed-loop load: N clients, each sending its next request (the trace's next, in order) when its previous one ends; arrival times are then ignored (as vllm bench serve --max-concurrency).",
+        valueName: "N"))
+    var concurrency: Int?
+
+    @Option(help: ArgumentHelp("With --concurrency: seconds a client waits between a response and its next request.", valueName: "S"))
+    var thinkTime = 0.0
+
+    /// The closed loop from `--concurrency` and `--think-time` (`clients` overrides `--concurrency`: sweeps).
+    func closedLoop(clients: Int? = nil) throws -> ClosedLoopLoad? {
+        guard let n = clients ?? concurrency else {
+            guard thinkTime == 0 else {
+                throw SluiceError.invalidValue(field: "--think-time", value: "\(thinkTime)", allowed: "only with --concurrency")
+            }
+            return nil
+        }
+        return try ClosedLoopLoad(clients: n, thinkSeconds: thinkTime)
+    }
+
     @Option(help: "Seed for every random choice (arrivals, SLO class draws, random routing).")
     var seed: UInt64 = 0
 
