@@ -17,7 +17,7 @@ struct Sluice: ParsableCommand {
             Exit codes: 0 ok, 1 runtime failure (unreadable or malformed input, a write that failed), \
             2 usage (bad flag, unknown name, a model that does not fit its GPU).
             """,
-        subcommands: [Simulate.self, Compare.self, Capacity.self, Calibrate.self, CatalogCommand.self, Bench.self, Reproduce.self, Serve.self, TenantsCommand.self, UsageCommand.self, EngineCommand.self, LoadTestCommand.self, PlanCommand.self],
+        subcommands: [Simulate.self, Compare.self, Capacity.self, Validate.self, Calibrate.self, CatalogCommand.self, Bench.self, Reproduce.self, Serve.self, TenantsCommand.self, UsageCommand.self, EngineCommand.self, LoadTestCommand.self, PlanCommand.self],
         defaultSubcommand: nil
     )
 }

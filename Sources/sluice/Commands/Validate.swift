@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+import SluiceSimulator
+
+/// `sluice validate`: how far the simulator is from measured engine results.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay measured engine results and report the simulator's TTFT, TPOT and E2E errors.",
+        discussion: """
+            Formats (--format, detected when possible):
+              concurrency-csv  model,gpu,tp,dtype,concurrency,input_tokens,output_tokens,ttft_ms,tpot_ms[,engine]: one \
+            closed-loop run per row, simulated at that concurrency in steady state (each row's deployment comes from the \
+            row; the flags give the engine limits and the calibration).
+              requests-jsonl   {"arrival_s","input_tokens","output_tokens","ttft_s","tpot_s","e2e_s"[,"prefix_hash_ids"]} \
+            per line, replayed on the deployment the flags give.
+              vllm-bench       the JSON of `vllm bench serve --save-result --save-detailed`, replayed the way it was sent \
+            (max_concurrency, request_rate) on the deployment the flags give.
+            Errors are fractions: APE = |sim - measured| / measured, signed = (sim - measured) / measured.
+            """)
+
+    @Argument(help: ArgumentHelp("Measured results.", valueName: "FILE"))
+    var file: String
+
+    @Option(help: ArgumentHelp("Input format: \(MeasuredData.formats.joined(separator: ", ")) (default: detected).", valueName: "FORMAT"))
+    var format: String?
+
+    @Option(help: ArgumentHelp("Write the report as JSON ('-' for standard output, then nothing else is printed).", valueName: "FILE"))
+    var json: String?
+
+    @Flag(help: "Print every row, simulated beside measured.")
+    var rows = false
+
+    @Option(help: ArgumentHelp("Scheduler for every replay (default: the engine's policy: vllm with its token budget).", valueName: "NAME"))
+    var scheduler = "vllm"
+
+    @OptionGroup var fleet: FleetOptions
+
+    /// Per-iteration token budget by engine when --chunk-size is not given: vLLM's online default, TensorRT-LLM's and
+    /// SGLang's `max_num_tokens` / chunked-prefill size on 80 GB-class GPUs.
+    static let defaultTokenBudgetByEngine = ["vllm": 2048, "trtllm": 8192, "sglang": 8192]
+
+    func run() throws {
+        let data = try MeasuredDataReader.read(path: file, format: format)
+        let catalog = try fleet.loadCatalog()
+        let limits = try fleet.limits()
+        let validator = Validator(seed: 0)
+        let report: ValidationReport
+        switch data {
+        case .concurrency(let runs):
+            report = try validator.validate(runs) { run throws(SluiceError) in
+                do {
+                    var model = try catalog.model(named: run.model)
+                    model = try model.withPrecision(weights: run.dtype, kv: fleet.kvDtype ?? "bf16")
+                    var rowLimits = limits
+                    if rowLimits.maxBatchedTokens == nil {
+                        rowLimits.maxBatchedTokens = Self.defaultTokenBudgetByEngine[run.engine ?? fleet.engine ?? "vllm"] ?? VLLMScheduler.defaultMaxBatchedTokens
+                    }
+                    let d = Deployment(model: model, gpu: try catalog.gpu(named: run.gpu), tensorParallel: run.tensorParallel, limits: rowLimits)
+                    let (parameters, provenance) = try StepModelFactory.rooflineParameters(
+                        calibration: fleet.calibration, deployment: d, engine: run.engine ?? fleet.engine)
+                    var spec = ReplicaSpec(deployment: d, scheduler: scheduler, stepModel: RooflineStepTimeModel(deployment: d, parameters: parameters))
+                    spec.stepModelProvenance = provenance
+                    return (spec, provenance.summaryLine)
+                } catch let e as SluiceError {
+                    throw .invalidValue(field: run.label, value: e.description, allowed: "a configuration the catalog describes")
+                } catch {
+                    throw .invalidValue(field: run.label, value: "\(error)", allowed: "a configuration the catalog describes")
+                }
+            }
+        case .replay(let replay):
+            let specs = try fleet.replicaSpecs(scheduler: scheduler, catalog: catalog)
+            guard let spec = specs.first else { throw SluiceError.invalidValue(field: "--replicas", value: "0", allowed: "1") }
+            report = try validator.validate(replay, replica: spec, stepModel: spec.stepModelProvenance.summaryLine, group: spec.deployment.label)
+        }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(report)
+            if json == "-" {
+                FileHandle.standardOutput.write(data)
+                FileHandle.standardOutput.write(Data("\n".utf8))
+                return
+            }
+            try writeData(data, to: json)
+        }
+        print(ValidationPrinter.render(report, rows: rows))
+    }
+}
+
+/// The text form of a ``ValidationReport``.
+enum ValidationPrinter {
+    static func pct(_ x: Double) -> String { fixed(x * 100, 1) + "%" }
+    static func signed(_ x: Double) -> String { (x >= 0 ? "+" : "") + fixed(x * 100, 1) + "%" }
+
+    static func render(_ r: ValidationReport, rows: Bool) -> String {
+        var out = "\(r.rows) measured results\n\n"
+        var t = TextTable(["metric", "median APE", "p90 APE", "mean APE", "median signed"])
+        for (name, e) in [("TTFT", r.ttft), ("TPOT", r.tpot), ("E2E", r.e2e)] {
+            t.add([name, pct(e.medianAPE), pct(e.p90APE), pct(e.meanAPE), signed(e.medianSignedError)])
+        }
+        out += t.render() + "\n"
+        var g = TextTable(["group", "rows", "TTFT ms meas/sim", "TTFT APE", "TTFT signed", "TPOT ms meas/sim", "TPOT APE", "TPOT signed", "E2E APE"])
+        for x in r.groups {
+            g.add([
+                x.name, "\(x.rows)", "\(fixed(x.measuredMedianTTFTSeconds * 1000, 1))/\(fixed(x.simulatedMedianTTFTSeconds * 1000, 1))",
+                pct(x.ttft.medianAPE), signed(x.ttft.medianSignedError),
+                "\(fixed(x.measuredMedianTPOTSeconds * 1000, 2))/\(fixed(x.simulatedMedianTPOTSeconds * 1000, 2))",
+                pct(x.tpot.medianAPE), signed(x.tpot.medianSignedError), pct(x.e2e.medianAPE),
+            ])
+        }
+        out += "\nper configuration group (medians):\n" + g.render() + "\n"
+        for x in r.groups where !x.stepModel.isEmpty { out += "step model: \(x.stepModel)\n" }
+        if rows {
+            var p = TextTable(["row", "TTFT ms meas", "sim", "TPOT ms meas", "sim", "E2E s meas", "sim"])
+            for x in r.pairs {
+                p.add([x.label, fixed(x.measuredTTFT * 1000, 1), fixed(x.simulatedTTFT * 1000, 1), fixed(x.measuredTPOT * 1000, 2),
+                       fixed(x.simulatedTPOT * 1000, 2), fixed(x.measuredE2E, 2), fixed(x.simulatedE2E, 2)])
+            }
+            out += "\n" + p.render()
+        }
+        return out
+    }
+}
