@@ -114,10 +114,22 @@ public struct RooflineCalibrator: Sendable {
             evaluations += 1
             return self.objective(self.parameters(values, fitted), points)
         }
-        let transformed = { (u: [Double]) -> Double in
-            score(zip(fitted, u).map { $0.value($1) })
-        }
 
+        let values = search(fitted, score)
+        let parameters = parameters(values, fitted)
+        var result = evaluate(parameters, on: points)
+        result.evaluations = evaluations
+        result.parametersAtBounds = zip(fitted, values)
+            .filter { $0.isAtBound($1, tolerance: Self.boundTolerance) }
+            .map(\.0.name)
+        result.weaklyDeterminedParameters = weaklyDetermined(parameters, fitted, points)
+        return result
+    }
+
+    /// The best values of `fitted` for `score` (values in natural units): grid starts, then Nelder–Mead with restarts
+    /// on the bounded transforms, rounded to ``Options/significantDigits`` within the bounds.
+    func search(_ fitted: [CalibratedParameter], _ score: ([Double]) -> Double) -> [Double] {
+        let transformed = { (u: [Double]) -> Double in score(zip(fitted, u).map { $0.value($1) }) }
         var starts = [fitted.map { initial.values[$0.index] }]
         starts += gridStarts(fitted, score)
         let searcher = NelderMead(
@@ -143,14 +155,7 @@ public struct RooflineCalibrator: Sendable {
                 min(max(Self.round(v, significantDigits: digits), p.bounds.lowerBound), p.bounds.upperBound)
             }
         }
-        let parameters = parameters(values, fitted)
-        var result = evaluate(parameters, on: points)
-        result.evaluations = evaluations
-        result.parametersAtBounds = zip(fitted, values)
-            .filter { $0.isAtBound($1, tolerance: Self.boundTolerance) }
-            .map(\.0.name)
-        result.weaklyDeterminedParameters = weaklyDetermined(parameters, fitted, points)
-        return result
+        return values
     }
 
     /// Predictions and objective of `parameters` on `points`, without fitting (diagnostics are left empty).
@@ -204,7 +209,7 @@ public struct RooflineCalibrator: Sendable {
     }
 
     /// The best grid points (by objective, ties to the earlier point), as parameter values.
-    private func gridStarts(_ fitted: [CalibratedParameter], _ objective: ([Double]) -> Double) -> [[Double]] {
+    func gridStarts(_ fitted: [CalibratedParameter], _ objective: ([Double]) -> Double) -> [[Double]] {
         let three = fitted.count <= Self.maxParametersForThreeLevels
         let levels = fitted.map { $0.levels(three: three) }
         let count = levels.reduce(1) { $0 * $1.count }

@@ -39,6 +39,9 @@ public struct RooflineStepTimeModel: StepTimeModel, Hashable {
     private let commSecondsPerToken: Double  // 2·L·2(t−1)/t·d·b_a/(η_l·B_link)
     private let fixedSeconds: Double  // τ_step + L·τ_layer
 
+    /// Bytes per LM-head weight: quantised checkpoints keep it in BF16.
+    public static let lmHeadBytesPerWeight = 2.0
+
     /// Activation bytes per element moved by the all-reduce (BF16).
     public static let activationBytes = 2.0
 
@@ -53,11 +56,13 @@ public struct RooflineStepTimeModel: StepTimeModel, Hashable {
         linearFlopsPerToken = 2 * L * (m.attentionParametersPerLayer + activeFFN) / t
         lmHeadFlopsPerSequence = 2 * Double(m.vocabSize * m.hiddenSize) / t
         let lmHead = Double(m.vocabSize * m.hiddenSize)
+        // FP8 checkpoints (vLLM, TensorRT-LLM) keep the LM head in BF16: it streams at 2 bytes per weight.
+        let lmHeadBytes = max(m.bytesPerWeight, Self.lmHeadBytesPerWeight) * lmHead / t
         if m.experts > 1 {
-            denseWeightBytes = m.bytesPerWeight * (L * m.attentionParametersPerLayer + lmHead) / t
+            denseWeightBytes = m.bytesPerWeight * L * m.attentionParametersPerLayer / t + lmHeadBytes
             expertWeightBytes = m.bytesPerWeight * L * m.ffnParametersPerExpert / t
         } else {
-            denseWeightBytes = m.bytesPerWeight * (L * (m.attentionParametersPerLayer + m.ffnParametersPerExpert) + lmHead) / t
+            denseWeightBytes = m.bytesPerWeight * L * (m.attentionParametersPerLayer + m.ffnParametersPerExpert) / t + lmHeadBytes
             expertWeightBytes = 0
         }
         experts = Double(m.experts)

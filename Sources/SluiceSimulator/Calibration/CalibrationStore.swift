@@ -40,7 +40,9 @@ public struct CalibrationStore: Sendable {
 
     /// Adds `file`, replacing a calibration with the same model, GPU and TP.
     public mutating func add(_ file: CalibrationFile) {
-        if let i = files.firstIndex(where: { $0.key == file.key && $0.tensorParallel == file.tensorParallel }) {
+        if let i = files.firstIndex(where: {
+            $0.key == file.key && $0.tensorParallel == file.tensorParallel && $0.dtype == file.dtype && $0.engine == file.engine
+        }) {
             files[i] = file
         } else {
             files.append(file)
@@ -118,7 +120,7 @@ public struct CalibrationStore: Sendable {
             switch self {
             case .exact: "exact"
             case .otherTensorParallel(let tp): "same model and GPU, fitted at TP \(tp)"
-            case .otherModel(let m): "same GPU, fitted on \(m)"
+            case .otherModel(let m): m == "any" ? "GPU-wide fit over several models" : "same GPU, fitted on \(m)"
             }
         }
     }
@@ -145,7 +147,11 @@ public struct CalibrationStore: Sendable {
         if let f = sameModel.min(by: { tpDistance($0) < tpDistance($1) }) {
             return (f, .otherTensorParallel(f.tensorParallel))
         }
-        if let f = onGPU.min(by: { preference($0) < preference($1) || (preference($0) == preference($1) && $0.model < $1.model) }) {
+        func gpuWideFirst(_ f: CalibrationFile) -> (Int, Int, Int, Int) {
+            let p = preference(f)
+            return (f.model == "any" ? 0 : 1, p.0, p.1, p.2)
+        }
+        if let f = onGPU.min(by: { gpuWideFirst($0) < gpuWideFirst($1) || (gpuWideFirst($0) == gpuWideFirst($1) && $0.model < $1.model) }) {
             return (f, .otherModel(f.model))
         }
         return nil

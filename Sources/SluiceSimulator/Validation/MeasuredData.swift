@@ -20,6 +20,24 @@ public struct MeasuredConcurrencyRun: Sendable, Hashable {
     public var ttftSeconds: Double
     public var tpotSeconds: Double
 
+    /// Creates a measured run.
+    public init(
+        label: String, model: String, gpu: String, tensorParallel: Int, dtype: String, engine: String?, concurrency: Int,
+        inputTokens: Int, outputTokens: Int, ttftSeconds: Double, tpotSeconds: Double
+    ) {
+        self.label = label
+        self.model = model
+        self.gpu = gpu
+        self.tensorParallel = tensorParallel
+        self.dtype = dtype
+        self.engine = engine
+        self.concurrency = concurrency
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+        self.ttftSeconds = ttftSeconds
+        self.tpotSeconds = tpotSeconds
+    }
+
     /// The configuration group: rows that differ only in load and lengths.
     public var group: String {
         "\(model)@\(gpu) tp\(tensorParallel) \(dtype)" + (engine.map { " \($0)" } ?? "")

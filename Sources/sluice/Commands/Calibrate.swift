@@ -20,10 +20,24 @@ struct Calibrate: ParsableCommand {
             """)
 
     @Option(help: ArgumentHelp("Measured step times (CSV).", valueName: "FILE"))
-    var data: String
+    var data: String?
 
-    @Option(help: "Model name from the catalog.")
-    var model: String
+    @Option(help: ArgumentHelp(
+        "A folder of step tables named MODEL-tpN-DTYPE.csv, all on --gpu: one GPU-wide fit over every configuration, with its leave-one-configuration-out error.",
+        valueName: "DIR"))
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("Engine the measurements describe (recorded in the file): vllm, sglang or trtllm.", valueName: "NAME"))
+    var engine: String?
+
+    @Option(help: ArgumentHelp("Sources of the data, with licences (recorded in the file); repeatable.", valueName: "TEXT"))
+    var source: [String] = []
+
+    @Option(help: ArgumentHelp("With --data-dir: only the tables of this precision (bf16, fp8); recorded in the file.", valueName: "DTYPE"))
+    var dtype: String?
+
+    @Option(help: "Model name from the catalog (not with --data-dir).")
+    var model: String?
 
     @Option(help: "GPU name from the catalog.")
     var gpu: String
@@ -46,6 +60,17 @@ struct Calibrate: ParsableCommand {
     func run() throws {
         guard tp > 0 else { throw SluiceError.invalidValue(field: "--tp", value: "\(tp)", allowed: "a positive integer") }
         let catalog = try CatalogLoader.builtIn(merging: catalogs)
+        if let dataDir {
+            guard data == nil, model == nil else {
+                throw SluiceError.invalidValue(field: "--data-dir", value: dataDir, allowed: "without --data and --model (each file names its model)")
+            }
+            try GPUWideCalibration(
+                catalog: catalog, gpu: gpu, folder: dataDir, fit: fit, engine: engine, sources: source, output: output, dtype: dtype).run()
+            return
+        }
+        guard let data, let model else {
+            throw SluiceError.invalidValue(field: "--data", value: "(missing)", allowed: "--data FILE with --model, or --data-dir DIR")
+        }
         let deployment = Deployment(model: try catalog.model(named: model), gpu: try catalog.gpu(named: gpu), tensorParallel: tp)
         let points = try CalibrationData.points(contentsOf: data, promptTokens: promptTokens)
         let names = fit.split(separator: ",").map { String($0).trimmed(" ") }

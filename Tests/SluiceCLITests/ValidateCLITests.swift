@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+
+/// `sluice validate`, `--concurrency` and the calibration statement through the CLI (issue 14).
+@Suite(.serialized)
+struct ValidateCLITests {
+    @Test func validateWritesTheReportAndNamesAMalformedLine() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let csv = dir.appendingPathComponent("m.csv").path
+        try """
+            model,gpu,tp,dtype,concurrency,input_tokens,output_tokens,ttft_ms,tpot_ms,engine
+            llama-3.1-8b,h100-sxm,1,bf16,1,200,50,20,7,vllm
+            llama-3.1-8b,h100-sxm,1,bf16,8,200,50,60,9,vllm
+            """.write(toFile: csv, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["validate", csv, "--json", "-"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(object["rows"] as? Int == 2)
+        for metric in ["ttft", "tpot", "e2e"] {
+            let m = try #require(object[metric] as? [String: Any])
+            for key in ["medianAPE", "p90APE", "meanAPE", "medianSignedError"] { #expect(m[key] is Double || m[key] is Int) }
+        }
+        #expect((object["groups"] as? [Any])?.count == 1)
+        let text = try CLIRunner.run(["validate", csv])
+        #expect(text.stdout.contains("median APE") && text.stdout.contains("step model:"))
+
+        try "model,gpu,tp,dtype,concurrency,input_tokens,output_tokens,ttft_ms,tpot_ms\nllama-3.1-8b,h100-sxm,1,bf16,2,200,50,-3,7\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let bad = try CLIRunner.run(["validate", csv])
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("m.csv:2") && bad.stderr.contains("ttft_ms"))
+    }
+
+    @Test func simulateRunsAClosedLoopAndStatesItsCalibration() throws {
+        let r = try CLIRunner.run(["simulate", "--requests", "60", "--concurrency", "4", "--calibration", "none"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("closed loop: 4 clients"))
+        #expect(r.stdout.contains("UNCALIBRATED"))
+        let auto = try CLIRunner.run(["simulate", "--requests", "60", "--gpu", "h100-sxm"])
+        #expect(auto.stdout.contains("calibrated by any@h100-sxm"))
+        let think = try CLIRunner.run(["simulate", "--requests", "10", "--think-time", "1"])
+        #expect(think.status != 0 && think.stderr.contains("--think-time"))
+    }
+}
