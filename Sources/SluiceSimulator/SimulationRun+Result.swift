@@ -23,6 +23,7 @@ extension SimulationRun {
                     maxBatchedTokens: r.engine.maxBatchedTokens, largestBatchTokens: r.largestBatchTokens,
                     largestRunningSequences: r.largestBatchSequences, timeline: r.timeline)
                 report.stepModel = config.replicas[r.index].stepModelProvenance
+                if report.stepModel.deployment == nil { report.stepModel.deployment = r.deployment.label }
                 return report
             },
             router: router.name, sloClasses: classes, metrics: metrics, simulatedSeconds: lastEventSeconds,

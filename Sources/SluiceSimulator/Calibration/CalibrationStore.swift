@@ -132,28 +132,17 @@ public struct CalibrationStore: Sendable {
         let gpu = deployment.gpu.name.lowercased()
         let model = deployment.model.name.lowercased()
         let tp = deployment.tensorParallel
-        let onGPU = files.filter { $0.gpu.lowercased() == gpu }
-        func preference(_ f: CalibrationFile) -> (Int, Int, Int) {
+        // One key, compared in order: how close the configuration is (exact, other TP by distance, GPU-wide, another
+        // model), then engine and precision misses, then the larger data set, then the name (for determinism).
+        func key(_ f: CalibrationFile) -> (Int, Int, Int, Int, String) {
+            let sameModel = f.model.lowercased() == model
+            let tier = sameModel ? (f.tensorParallel == tp ? 0 : 1 + abs(f.tensorParallel - tp)) : (f.model == "any" ? 1_000 : 1_001)
             let engineMiss = engine.map { f.engine == nil ? 1 : (f.engine!.lowercased() == $0.lowercased() ? 0 : 2) } ?? 0
             let dtypeMiss = dtype.map { (f.dtype ?? "bf16").lowercased() == $0.lowercased() ? 0 : 1 } ?? 0
-            return (engineMiss, dtypeMiss, -(f.points?.count ?? f.statistics.points))
+            return (tier, engineMiss, dtypeMiss, -(f.points?.count ?? f.statistics.points), f.model)
         }
-        let sameModel = onGPU.filter { $0.model.lowercased() == model }
-        if let f = sameModel.filter({ $0.tensorParallel == tp }).min(by: { preference($0) < preference($1) }) { return (f, .exact) }
-        func tpDistance(_ f: CalibrationFile) -> (Int, Int, Int, Int) {
-            let p = preference(f)
-            return (abs(f.tensorParallel - tp), p.0, p.1, p.2)
-        }
-        if let f = sameModel.min(by: { tpDistance($0) < tpDistance($1) }) {
-            return (f, .otherTensorParallel(f.tensorParallel))
-        }
-        func gpuWideFirst(_ f: CalibrationFile) -> (Int, Int, Int, Int) {
-            let p = preference(f)
-            return (f.model == "any" ? 0 : 1, p.0, p.1, p.2)
-        }
-        if let f = onGPU.min(by: { gpuWideFirst($0) < gpuWideFirst($1) || (gpuWideFirst($0) == gpuWideFirst($1) && $0.model < $1.model) }) {
-            return (f, .otherModel(f.model))
-        }
-        return nil
+        guard let best = files.filter({ $0.gpu.lowercased() == gpu }).min(by: { key($0) < key($1) }) else { return nil }
+        if best.model.lowercased() != model { return (best, .otherModel(best.model)) }
+        return (best, best.tensorParallel == tp ? .exact : .otherTensorParallel(best.tensorParallel))
     }
 }

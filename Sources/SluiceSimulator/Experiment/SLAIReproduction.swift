@@ -30,6 +30,8 @@ public struct SLAIReproduction: Sendable {
     public var deployment: Deployment
     /// Its step-time model (the shipped calibration).
     public var stepModel: any StepTimeModel
+    /// What the step model is and which calibration it uses (stated in the report).
+    public var stepModelProvenance = StepModelProvenance.uncalibratedRoofline
     /// Requests per load point.
     public var requests: Int
     /// Seed of the arrivals and class draws.
@@ -119,15 +121,15 @@ public struct SLAIReproduction: Sendable {
         }
         return SLAIReproductionReport(
             deployment: deployment.label, requestsPerPoint: requests, seed: seed, ttftThresholdSeconds: ttftThresholdSeconds,
-            baseline: baseline, candidate: candidate, settings: reports,
+            baseline: baseline, candidate: candidate, settings: reports, stepModel: stepModelProvenance.summaryLine,
             paper: .init(medianTTFTReduction: Self.paperMedianTTFTReduction, capacityGain: Self.paperCapacityGain))
     }
 
     /// One simulation.
     func evaluate(scheduler: String, rate: Double, setting: Setting) throws(SluiceError) -> SimulationSummary {
-        let sim = Simulation(
-            replicas: [ReplicaSpec(deployment: deployment, scheduler: scheduler, stepModel: stepModel)], sloClasses: setting.sloClasses,
-            seed: seed)
+        var replica = ReplicaSpec(deployment: deployment, scheduler: scheduler, stepModel: stepModel)
+        replica.stepModelProvenance = stepModelProvenance
+        let sim = Simulation(replicas: [replica], sloClasses: setting.sloClasses, seed: seed)
         var source = try Workload(config: WorkloadConfig(
             tracePath: tracePath, format: .stats, arrival: .poisson(rate: rate), requestLimit: requests, seed: seed,
             sloClasses: setting.sloClasses))

@@ -67,6 +67,8 @@ public struct SLAIReproductionReport: Sendable, Codable {
     public var settings: [SettingReport]
     /// The paper's figures.
     public var paper: Paper
+    /// The step model and calibration the runs used (absent in reports written before it was recorded).
+    public var stepModel: String?
 
     /// Capacity per scheduler in the homogeneous setting.
     public var capacity: [String: Double] { settings.first?.capacity ?? [:] }
@@ -76,13 +78,14 @@ public struct SLAIReproductionReport: Sendable, Codable {
     public var medianTTFTReduction: Double? { settings.first?.medianTTFTReduction }
 
     private enum CodingKeys: String, CodingKey {
-        case deployment, requestsPerPoint, seed, ttftThresholdSeconds, baseline, candidate, settings, paper
+        case deployment, requestsPerPoint, seed, ttftThresholdSeconds, baseline, candidate, settings, paper, stepModel
         case capacity, capacityGain, medianTTFTReduction
     }
 
     /// Creates a report.
     public init(deployment: String, requestsPerPoint: Int, seed: UInt64, ttftThresholdSeconds: Double, baseline: String, candidate: String,
-                settings: [SettingReport], paper: Paper) {
+                settings: [SettingReport], stepModel: String? = nil, paper: Paper) {
+        self.stepModel = stepModel
         self.deployment = deployment
         self.requestsPerPoint = requestsPerPoint
         self.seed = seed
@@ -104,6 +107,7 @@ public struct SLAIReproductionReport: Sendable, Codable {
         candidate = try c.decode(String.self, forKey: .candidate)
         settings = try c.decode([SettingReport].self, forKey: .settings)
         paper = try c.decode(Paper.self, forKey: .paper)
+        stepModel = try c.decodeIfPresent(String.self, forKey: .stepModel)
     }
 
     /// Encodes the report with the headline keys.
@@ -117,6 +121,7 @@ public struct SLAIReproductionReport: Sendable, Codable {
         try c.encode(candidate, forKey: .candidate)
         try c.encode(settings, forKey: .settings)
         try c.encode(paper, forKey: .paper)
+        try c.encodeIfPresent(stepModel, forKey: .stepModel)
         try c.encode(capacity, forKey: .capacity)
         try c.encodeIfPresent(capacityGain, forKey: .capacityGain)
         try c.encodeIfPresent(medianTTFTReduction, forKey: .medianTTFTReduction)

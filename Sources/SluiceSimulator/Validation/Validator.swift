@@ -70,7 +70,7 @@ public struct Validator: Sendable {
             switch replay.load {
             case .recorded: arrival = m.arrivalSeconds ?? 0
             case .poisson(let rate):
-                t += -log1mUnit(&rng) / rate
+                t += -log(1 - rng.nextUnit()) / rate  // exponential inter-arrival
                 arrival = t
             case .closedLoop, .burst: arrival = 0
             }
@@ -94,7 +94,5 @@ public struct Validator: Sendable {
         return ValidationReport(pairs: pairs, stepModels: [group: stepModel])
     }
 
-    /// log(1 − U) for a uniform U (its negation is a unit exponential draw).
-    private func log1mUnit(_ rng: inout SplitMix64) -> Double { log(1 - rng.nextUnit()) }
 }
 

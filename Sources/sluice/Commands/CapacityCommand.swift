@@ -70,6 +70,7 @@ struct Capacity: ParsableCommand {
                    millis(s.e2e.p99), percent(s.sloAttainment), "\(s.rejected)", fixed(s.usdPerMillionOutputTokens, 3)])
         }
         print("latencies in ms\n" + t.render())
+        for line in SummaryPrinter.stepModelLines(points.map(\.summary)) { print(line) }
         if let capacity {
             print("capacity: \(fixed(capacity, 3)) requests/s")
         } else {
@@ -83,6 +84,7 @@ struct Capacity: ParsableCommand {
                 ("scheduler", scheduler), ("router", router),
                 ("capacity", capacity.map { "\(fixed($0, 3)) requests/s" } ?? "the target fails at every rate tried"),
             ])
+            SimulationCharts.addStepModels(points.map(\.summary), to: &report)
             report.section("Against load")
             SimulationCharts.addRateCurves([(scheduler, points.map { ($0.rate, $0.summary) })], capacity: capacity.map { [scheduler: $0] } ?? [:], to: &report)
             let sorted = points.sorted { $0.rate < $1.rate }

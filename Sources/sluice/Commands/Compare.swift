@@ -127,6 +127,7 @@ struct Compare: ParsableCommand {
                 configuration += [("rates", sweep.map { fixed($0, 2) }.joined(separator: ", ") + " req/s"), ("capacity target", "\(capacityTarget)")]
             }
             report.definitions(configuration)
+            SimulationCharts.addStepModels(runs, to: &report)
             // With a sweep, distributions and timelines are drawn at its highest rate (where schedulers differ most).
             var shown = runs
             if let top = sweep?.last {

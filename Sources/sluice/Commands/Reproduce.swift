@@ -60,10 +60,11 @@ struct ReproduceSLAI: ParsableCommand {
         }
         let catalog = try CatalogLoader.bundled()
         let deployment = Deployment(model: try catalog.model(named: model), gpu: try catalog.gpu(named: gpu))
-        let (parameters, _) = try StepModelFactory.rooflineParameters(calibration: calibration, deployment: deployment)
-        let experiment = try SLAIReproduction(
+        let (parameters, provenance) = try StepModelFactory.rooflineParameters(calibration: calibration, deployment: deployment)
+        var experiment = try SLAIReproduction(
             tracePath: path, deployment: deployment, stepModel: RooflineStepTimeModel(deployment: deployment, parameters: parameters),
             requests: requests, seed: seed, rates: sweep)
+        experiment.stepModelProvenance = provenance
         let start = Date()
         let report = try experiment.run()
         print(SLAIReportPrinter.render(report))
@@ -81,6 +82,7 @@ struct ReproduceSLAI: ParsableCommand {
 enum SLAIReportPrinter {
     static func render(_ r: SLAIReproductionReport) -> String {
         var out = "SLAI reproduction: \(r.deployment), \(r.requestsPerPoint) requests per point, seed \(r.seed), ShareGPT4 lengths, Poisson\n"
+        if let m = r.stepModel { out += "step model: \(m)\n" }
         for s in r.settings {
             out += "\n== \(s.name) TBT SLO (classes: \(s.classes.joined(separator: ", ")))\n"
             var header = ["rate req/s"]

@@ -33,6 +33,7 @@ struct Simulate: ParsableCommand {
                 ("scheduler", summary.schedulers.joined(separator: ", ")), ("router", summary.router),
                 ("simulated", "\(fixed(summary.simulatedSeconds, 1)) s, \(summary.completed) of \(summary.requests) requests completed"),
             ])
+            SimulationCharts.addStepModels([summary], to: &report)
             report.section("Summary")
             SimulationCharts.addSummaryTable([summary], to: &report)
             report.section("Latency distributions")

@@ -12,7 +12,7 @@ enum SummaryPrinter {
         if let c = s.closedLoop {
             out += "closed loop: \(c.clients) clients, think time \(fixed(c.thinkSeconds, 3)) s\n"
         }
-        out += stepModelLines(s) + "\n"
+        out += stepModelLines([s]).map { $0 + "\n" }.joined() + "\n"
         var t = TextTable(["latency (ms)", "mean", "p50", "p90", "p99", "max"])
         for (name, l) in [("TTFT", s.ttft), ("TBT", s.tbt), ("TPOT", s.tpot), ("E2E", s.e2e), ("queueing", s.queueing)] {
             t.add([name, millis(l.mean), millis(l.p50), millis(l.p90), millis(l.p99), millis(l.max)])
@@ -47,14 +47,15 @@ enum SummaryPrinter {
         return out
     }
 
-    /// One line per distinct step model: what it is and which calibration it uses; a loud warning when uncalibrated.
-    static func stepModelLines(_ s: SimulationSummary) -> String {
-        var out = ""
-        for m in s.stepModels { out += "step model: \(m.summaryLine)\n" }
-        if s.uncalibrated {
-            out += "WARNING: this run is UNCALIBRATED for at least one replica: latencies and costs rest on datasheet figures.\n"
+    /// One line per distinct step model over `runs`: what it is and which calibration it uses; a loud warning when any
+    /// replica ran uncalibrated. The same lines go into the HTML reports (``SimulationCharts/addStepModels(_:to:)``).
+    static func stepModelLines(_ runs: [SimulationSummary]) -> [String] {
+        var lines: [String] = []
+        for m in runs.flatMap(\.stepModels) where !lines.contains("step model: \(m.summaryLine)") { lines.append("step model: \(m.summaryLine)") }
+        if runs.contains(where: \.uncalibrated) {
+            lines.append("WARNING: this run is UNCALIBRATED for at least one replica: latencies and costs rest on datasheet figures.")
         }
-        return out
+        return lines
     }
 
     /// "4 × llama-3.1-8b@h100-sxmx1".
@@ -79,6 +80,6 @@ enum SummaryPrinter {
                 fixed(s.outputTokensPerSecond, 0), fixed(s.usdPerMillionOutputTokens, 3), fixed(s.wallSeconds, 2),
             ])
         }
-        return "latencies in ms\n" + t.render()
+        return "latencies in ms\n" + t.render() + stepModelLines(runs).map { $0 + "\n" }.joined()
     }
 }

@@ -10,7 +10,7 @@ enum ReproductionReports {
         var report = HTMLReport(title: "SLAI vs Sarathi-Serve — reproduction", subtitle: SimulationCharts.subtitle("sluice reproduce slai"))
         report.section("Configuration")
         report.definitions([
-            ("paper", "SLAI (arXiv 2508.01002)"), ("deployment", r.deployment), ("requests per load point", "\(r.requestsPerPoint)"),
+            ("paper", "SLAI (arXiv 2508.01002)"), ("deployment", r.deployment), ("step model", r.stepModel ?? "not recorded"), ("requests per load point", "\(r.requestsPerPoint)"),
             ("seed", "\(r.seed)"), ("workload", "ShareGPT4 lengths (bundled), Poisson arrivals"),
             ("capacity", "highest rate with median TTFT ≤ \(fixed(r.ttftThresholdSeconds, 2)) s and every class's p99 TBT within its SLO"),
             ("baseline / candidate", "\(r.baseline) / \(r.candidate)"),

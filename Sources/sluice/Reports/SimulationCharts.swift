@@ -23,6 +23,11 @@ enum SimulationCharts {
     }
 
     /// TTFT and TBT CDFs, one step series per run.
+    /// The step model and calibration of every replica configuration, with the uncalibrated warning.
+    static func addStepModels(_ runs: [SimulationSummary], to report: inout HTMLReport) {
+        for line in SummaryPrinter.stepModelLines(runs) { report.paragraph(line) }
+    }
+
     static func addDistributions(_ runs: [SimulationSummary], to report: inout HTMLReport) {
         let withData = runs.filter { $0.distributions != nil }
         guard !withData.isEmpty else { return }
