@@ -132,3 +132,64 @@ struct ValidationTests {
         #expect(CalibrationStore(files: [file]).bestMatch(for: Deployment(model: d.model, gpu: try catalog.gpu(named: "a10g"))) == nil)
     }
 }
+
+/// The decode-attention occupancy term and fits of shared engine overheads over per-GPU bases (issue 14).
+struct EngineOverheadFitTests {
+    @Test func fewDecodeWorkItemsReadTheKVCacheSlower() throws {
+        let catalog = try CatalogLoader.bundled()
+        let d = Deployment(model: try catalog.model(named: "llama-3.1-70b"), gpu: try catalog.gpu(named: "h100-sxm"), tensorParallel: 8)
+        let plain = RooflineStepTimeModel(deployment: d)
+        var limited = RooflineParameters()
+        limited.decodeAttentionSaturationItems = 32
+        let occupancy = RooflineStepTimeModel(deployment: d, parameters: limited)
+        func decodes(_ n: Int, context: Int) -> BatchShape {
+            var s = BatchShape()
+            for _ in 0..<n { s.addDecode(contextTokens: context) }
+            return s
+        }
+        // One KV head per GPU at TP 8: a batch of 1 is 1 work item of 32, so its KV reads take 32 times as long.
+        let extraShort = occupancy.stepSeconds(decodes(1, context: 100)) - plain.stepSeconds(decodes(1, context: 100))
+        let extraLong = occupancy.stepSeconds(decodes(1, context: 8000)) - plain.stepSeconds(decodes(1, context: 8000))
+        #expect(extraLong > 10 * extraShort && extraLong > 0)
+        // From 32 sequences on the GPU is saturated: no change.
+        #expect(abs(occupancy.stepSeconds(decodes(64, context: 2000)) - plain.stepSeconds(decodes(64, context: 2000))) < 1e-12)
+        // Prefill-only steps are untouched.
+        var prefill = BatchShape()
+        prefill.addPrefill(newTokens: 1000, contextTokens: 0)
+        #expect(occupancy.stepSeconds(prefill) == plain.stepSeconds(prefill))
+    }
+
+    @Test func parametersWrittenBeforeTheOccupancyTermStillRead() throws {
+        let old = """
+            {"computeEfficiency": 0.8, "weightStreamEfficiency": 0.75, "attentionEfficiency": 0.6, "kvBandwidthEfficiency": 0.9,
+             "linkEfficiency": 0.7, "allReduceLatencySeconds": 2.5e-05, "stepOverheadSeconds": 0.00015,
+             "perSequenceOverheadSeconds": 5e-06, "perLayerOverheadSeconds": 0, "gemmOverlapLoss": 0}
+            """
+        let p = try JSONDecoder().decode(RooflineParameters.self, from: Data(old.utf8))
+        #expect(p == RooflineParameters())
+    }
+
+    @Test func sharedOverheadIsRecoveredOverConfigurationsWithTheirOwnBases() throws {
+        let catalog = try CatalogLoader.bundled()
+        var configurations: [MultiConfigurationCalibrator.Configuration] = []
+        for (gpu, efficiency) in [("h100-sxm", 0.9), ("a100-80g", 0.6), ("h200-sxm", 0.8)] {
+            var base = RooflineParameters()
+            base.weightStreamEfficiency = efficiency
+            var truth = base
+            truth.stepOverheadSeconds = 0.0025
+            let d = Deployment(model: try catalog.model(named: "llama-3.1-8b"), gpu: try catalog.gpu(named: gpu))
+            let model = RooflineStepTimeModel(deployment: d, parameters: truth)
+            var points: [CalibrationPoint] = []
+            for context in [200, 2000, 7000] {
+                var s = BatchShape()
+                s.addDecode(contextTokens: context)
+                points.append(CalibrationPoint(shape: s, measuredSeconds: model.stepSeconds(s)))
+            }
+            configurations.append(.init(name: gpu, deployment: d, points: points, base: base))
+        }
+        let calibrator = try MultiConfigurationCalibrator(configurations: configurations, fitting: ["stepOverheadSeconds"])
+        let values = try calibrator.fittedValues(fittingOn: configurations)
+        #expect(abs(values[0] - 0.0025) < 1e-5)
+        #expect(try #require(calibrator.fit().heldOut).stepMedianAPE < 1e-3)
+    }
+}

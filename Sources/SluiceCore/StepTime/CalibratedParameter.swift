@@ -46,7 +46,8 @@ struct CalibratedParameter: Sendable, Hashable {
         case "computeEfficiency", "weightStreamEfficiency", "attentionEfficiency", "kvBandwidthEfficiency",
             "linkEfficiency":
             return .efficiency
-        case "allReduceLatencySeconds", "stepOverheadSeconds", "perSequenceOverheadSeconds", "perLayerOverheadSeconds":
+        case "allReduceLatencySeconds", "stepOverheadSeconds", "perSequenceOverheadSeconds", "perLayerOverheadSeconds",
+            "decodeAttentionSaturationItems":
             return .overhead
         case "gemmOverlapLoss":
             return .fraction

@@ -95,6 +95,11 @@ public struct CalibrationFile: Sendable, Hashable, Codable {
         public var decodeMedianAPE: Double?
         /// Median APE over points with a prefill (the TTFT the fit implies), when any.
         public var prefillMedianAPE: Double?
+        /// End-to-end held-out errors (`sluice calibrate --from-validate`: each configuration group simulated with a fit
+        /// made without it, against its measured mean TTFT, TPOT and E2E).
+        public var ttftMedianAPE: Double?
+        public var tpotMedianAPE: Double?
+        public var e2eMedianAPE: Double?
 
         /// Creates held-out statistics.
         public init(configurations: Int, stepMedianAPE: Double, stepP90APE: Double, decodeMedianAPE: Double? = nil, prefillMedianAPE: Double? = nil) {
@@ -111,8 +116,11 @@ public struct CalibrationFile: Sendable, Hashable, Codable {
             var parts: [String] = []
             if let d = decodeMedianAPE { parts.append("decode \(pct(d))") }
             if let p = prefillMedianAPE { parts.append("prefill \(pct(p))") }
-            return "step median APE \(pct(stepMedianAPE))" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
-                + " over \(configurations) configurations left out"
+            var text = "step median APE \(pct(stepMedianAPE))" + (parts.isEmpty ? "" : " (\(parts.joined(separator: ", ")))")
+            if let t = ttftMedianAPE, let p = tpotMedianAPE, let e = e2eMedianAPE {
+                text += "; end to end TTFT \(pct(t)), TPOT \(pct(p)), E2E \(pct(e))"
+            }
+            return text + " over \(configurations) configurations left out"
         }
     }
 

@@ -15,12 +15,16 @@ public struct MultiConfigurationCalibrator: Sendable {
         public var deployment: Deployment
         /// Its measured steps.
         public var points: [CalibrationPoint]
+        /// Its own values of the parameters not fitted (`nil`: the calibrator's `initial`), e.g. the kernel
+        /// calibration of its GPU when only engine overheads are fitted across GPUs.
+        public var base: RooflineParameters?
 
         /// Creates a configuration.
-        public init(name: String, deployment: Deployment, points: [CalibrationPoint]) {
+        public init(name: String, deployment: Deployment, points: [CalibrationPoint], base: RooflineParameters? = nil) {
             self.name = name
             self.deployment = deployment
             self.points = points
+            self.base = base
         }
     }
 
@@ -61,8 +65,9 @@ public struct MultiConfigurationCalibrator: Sendable {
 
     /// Fits on every configuration and, with two or more, on each leave-one-out subset.
     public func fit() throws(SluiceError) -> Fit {
-        let all = try parameters(fittingOn: configurations)
-        let inSample = configurations.flatMap { c in apes(all, c) }
+        let allValues = try fittedValues(fittingOn: configurations)
+        let all = withFittedValues(allValues, base: initial)
+        let inSample = configurations.flatMap { c in apes(withFittedValues(allValues, base: c.base ?? initial), c) }
         guard configurations.count > 1 else {
             return Fit(parameters: all, inSampleMedianAPE: RooflineCalibrator.median(inSample), heldOut: nil, heldOutByConfiguration: [])
         }
@@ -73,8 +78,7 @@ public struct MultiConfigurationCalibrator: Sendable {
         for (i, c) in configurations.enumerated() {
             var rest = configurations
             rest.remove(at: i)
-            let p = try parameters(fittingOn: rest)
-            let e = apes(p, c)
+            let e = apes(withFittedValues(try fittedValues(fittingOn: rest), base: c.base ?? initial), c)
             heldOutAll += e
             for (point, ape) in zip(c.points, e) {
                 if point.shapes.allSatisfy({ $0.prefillSequences == 0 }) { decode.append(ape) } else { prefill.append(ape) }
@@ -96,20 +100,30 @@ public struct MultiConfigurationCalibrator: Sendable {
         return c.points.map { abs($0.predictedSeconds(by: model) - $0.measuredSeconds) / $0.measuredSeconds }
     }
 
-    /// The parameters that minimise the summed squared relative error over `subset`.
-    func parameters(fittingOn subset: [Configuration]) throws(SluiceError) -> RooflineParameters {
+    /// The fitted parameters' values (in ``fittedParameterNames`` order) that minimise the summed squared relative
+    /// error over `subset`, each configuration keeping its own ``Configuration/base`` for the rest.
+    public func fittedValues(fittingOn subset: [Configuration]) throws(SluiceError) -> [Double] {
         let calibrators = try subset.map { c throws(SluiceError) in
-            try RooflineCalibrator(deployment: c.deployment, fitting: fittedParameterNames, initial: initial, options: options)
+            try RooflineCalibrator(deployment: c.deployment, fitting: fittedParameterNames, initial: c.base ?? initial, options: options)
         }
         let reference = calibrators[0]
         let fitted = reference.calibratedParameters(for: subset.flatMap(\.points))
         let objective = { (values: [Double]) -> Double in
-            let p = reference.parameters(values, fitted)
             var sum = 0.0
-            for (c, cal) in zip(subset, calibrators) { sum += cal.objective(p, c.points) / Double(c.points.count) }
+            for (c, cal) in zip(subset, calibrators) {
+                sum += cal.objective(cal.parameters(values, fitted), c.points) / Double(c.points.count)
+            }
             return sum
         }
-        let values = reference.search(fitted, objective)
-        return reference.parameters(values, fitted)
+        return reference.search(fitted, objective)
+    }
+
+    /// `base` with the fitted parameters set to `values` (in ``fittedParameterNames`` order).
+    public func withFittedValues(_ values: [Double], base: RooflineParameters) -> RooflineParameters {
+        var all = base.values
+        for (name, v) in zip(fittedParameterNames, values) { all[RooflineParameters.names.firstIndex(of: name)!] = v }
+        var p = base
+        p.values = all
+        return p
     }
 }

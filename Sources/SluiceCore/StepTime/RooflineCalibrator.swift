@@ -170,6 +170,9 @@ public struct RooflineCalibrator: Sendable {
     /// Relative distance from a bound under which a fitted value counts as sitting on it.
     static let boundTolerance = 1e-4
 
+    /// The scale of ``RooflineParameters/decodeAttentionSaturationItems`` in the search (about an H100's 132 SMs / 2).
+    static let typicalSaturationItems = 64.0
+
     /// The objective: Σ ((predicted − measured) / measured)².
     func objective(_ parameters: RooflineParameters, _ points: [CalibrationPoint]) -> Double {
         let model = RooflineStepTimeModel(deployment: deployment, parameters: parameters)
@@ -199,6 +202,8 @@ public struct RooflineCalibrator: Sendable {
         let multipliers = [
             "stepOverheadSeconds": 1, "perSequenceOverheadSeconds": sequences, "perLayerOverheadSeconds": layers,
             "allReduceLatencySeconds": 2 * layers,
+            // Not a time: a count of work items, searched around a typical GPU's streaming-multiprocessor count.
+            "decodeAttentionSaturationItems": measured / Self.typicalSaturationItems,
         ]
         return fittedParameterNames.compactMap { name in
             guard let index = RooflineParameters.names.firstIndex(of: name),

@@ -24,14 +24,21 @@ public struct RooflineParameters: Sendable, Hashable, Codable {
     /// Share of the shorter of GEMM compute time and weight-streaming time that does *not* overlap with the
     /// longer one: 0 is the ideal roofline `max`, 1 adds them. Real engines sit between near the knee.
     public var gemmOverlapLoss: Double
+    /// Decode-attention work items (a sequence's KV head on one GPU) needed to reach ``kvBandwidthEfficiency``: with
+    /// fewer, the kernel leaves streaming multiprocessors idle and reads the KV cache proportionally slower. A batch-1
+    /// decode of a model with one KV head per GPU (Llama-3.1-70B at TP 8) reads KV at a few percent of HBM bandwidth in
+    /// TensorRT-LLM (measured end to end, `data/measured/`); split-KV kernels (flash-decoding) need fewer items.
+    /// 0 turns the limit off.
+    public var decodeAttentionSaturationItems: Double
 
     /// Creates parameters; every argument defaults to SIMULATION.md §2.7.
     public init(
         computeEfficiency: Double = 0.80, weightStreamEfficiency: Double = 0.75, attentionEfficiency: Double = 0.60,
         kvBandwidthEfficiency: Double = 0.90, linkEfficiency: Double = 0.70, allReduceLatencySeconds: Double = 25e-6,
         stepOverheadSeconds: Double = 150e-6, perSequenceOverheadSeconds: Double = 5e-6,
-        perLayerOverheadSeconds: Double = 0, gemmOverlapLoss: Double = 0
+        perLayerOverheadSeconds: Double = 0, gemmOverlapLoss: Double = 0, decodeAttentionSaturationItems: Double = 0
     ) {
+        self.decodeAttentionSaturationItems = decodeAttentionSaturationItems
         self.computeEfficiency = computeEfficiency
         self.weightStreamEfficiency = weightStreamEfficiency
         self.attentionEfficiency = attentionEfficiency
@@ -48,7 +55,7 @@ public struct RooflineParameters: Sendable, Hashable, Codable {
     public static let names = [
         "computeEfficiency", "weightStreamEfficiency", "attentionEfficiency", "kvBandwidthEfficiency",
         "linkEfficiency", "allReduceLatencySeconds", "stepOverheadSeconds", "perSequenceOverheadSeconds",
-        "perLayerOverheadSeconds", "gemmOverlapLoss",
+        "perLayerOverheadSeconds", "gemmOverlapLoss", "decodeAttentionSaturationItems",
     ]
 
     /// The parameters as a vector, in the order of ``names``.
@@ -57,7 +64,7 @@ public struct RooflineParameters: Sendable, Hashable, Codable {
             [
                 computeEfficiency, weightStreamEfficiency, attentionEfficiency, kvBandwidthEfficiency, linkEfficiency,
                 allReduceLatencySeconds, stepOverheadSeconds, perSequenceOverheadSeconds, perLayerOverheadSeconds,
-                gemmOverlapLoss,
+                gemmOverlapLoss, decodeAttentionSaturationItems,
             ]
         }
         set {
@@ -72,6 +79,30 @@ public struct RooflineParameters: Sendable, Hashable, Codable {
             perSequenceOverheadSeconds = newValue[7]
             perLayerOverheadSeconds = newValue[8]
             gemmOverlapLoss = newValue[9]
+            decodeAttentionSaturationItems = newValue[10]
         }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case computeEfficiency, weightStreamEfficiency, attentionEfficiency, kvBandwidthEfficiency, linkEfficiency
+        case allReduceLatencySeconds, stepOverheadSeconds, perSequenceOverheadSeconds, perLayerOverheadSeconds, gemmOverlapLoss
+        case decodeAttentionSaturationItems
+    }
+
+    /// Decodes parameters; `decodeAttentionSaturationItems` is optional (files written before it existed mean 0).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            computeEfficiency: try c.decode(Double.self, forKey: .computeEfficiency),
+            weightStreamEfficiency: try c.decode(Double.self, forKey: .weightStreamEfficiency),
+            attentionEfficiency: try c.decode(Double.self, forKey: .attentionEfficiency),
+            kvBandwidthEfficiency: try c.decode(Double.self, forKey: .kvBandwidthEfficiency),
+            linkEfficiency: try c.decode(Double.self, forKey: .linkEfficiency),
+            allReduceLatencySeconds: try c.decode(Double.self, forKey: .allReduceLatencySeconds),
+            stepOverheadSeconds: try c.decode(Double.self, forKey: .stepOverheadSeconds),
+            perSequenceOverheadSeconds: try c.decode(Double.self, forKey: .perSequenceOverheadSeconds),
+            perLayerOverheadSeconds: try c.decode(Double.self, forKey: .perLayerOverheadSeconds),
+            gemmOverlapLoss: try c.decode(Double.self, forKey: .gemmOverlapLoss),
+            decodeAttentionSaturationItems: try c.decodeIfPresent(Double.self, forKey: .decodeAttentionSaturationItems) ?? 0)
     }
 }

@@ -38,6 +38,8 @@ public struct RooflineStepTimeModel: StepTimeModel, Hashable {
     private let commFixedSeconds: Double  // 2·L·τ_ar  (0 at TP 1)
     private let commSecondsPerToken: Double  // 2·L·2(t−1)/t·d·b_a/(η_l·B_link)
     private let fixedSeconds: Double  // τ_step + L·τ_layer
+    private let kvHeadsPerShard: Double
+    private let saturationItems: Double  // P_sat (0: no occupancy limit)
 
     /// Bytes per LM-head weight: quantised checkpoints keep it in BF16.
     public static let lmHeadBytesPerWeight = 2.0
@@ -69,6 +71,8 @@ public struct RooflineStepTimeModel: StepTimeModel, Hashable {
         activeShare = Double(m.activeExperts) / Double(m.experts)
         attentionFlopsPerPair = 4 * Double(m.heads * m.headDim) * L / t
         let kvHeadsPerShard = max(Double(m.kvHeads) / t, 1)
+        self.kvHeadsPerShard = kvHeadsPerShard
+        saturationItems = parameters.decodeAttentionSaturationItems
         kvBytesPerToken = 2 * L * kvHeadsPerShard * Double(m.headDim) * m.bytesPerKVElement
         // FP8 weights run FP8 GEMMs where the GPU has FP8 tensor cores (its FP8 peak), else BF16 GEMMs after dequantising.
         let gemmPeak = m.bytesPerWeight <= 1 ? (g.peakFP8FlopsPerSecond ?? g.peakFlopsPerSecond) : g.peakFlopsPerSecond
@@ -108,9 +112,7 @@ public struct RooflineStepTimeModel: StepTimeModel, Hashable {
         let compute = flops / computeRate
         let stream = weights / weightRate
         let linear = max(compute, stream) + parameters.gemmOverlapLoss * min(compute, stream)
-        let attentionFlops = attentionFlopsPerPair * (batch.prefillAttentionPairs + Double(batch.decodeContextTokens))
-        let kvBytes = kvBytesPerToken * Double(batch.decodeContextTokens + batch.prefillContextTokens + batch.totalTokens)
-        let attention = attentionFlops / attentionRate + kvBytes / kvRate
+        let attention = attentionSeconds(batch)
         let comm = commFixedSeconds + commSecondsPerToken * n
         return linear + attention + comm + fixedSeconds + parameters.perSequenceOverheadSeconds * s
     }
@@ -121,11 +123,19 @@ extension RooflineStepTimeModel {
     ///
     /// The same terms ``stepSeconds(_:)`` adds; table-driven models (``ProfileTableStepTimeModel``) take attention
     /// from here when their profile has only the token-level operators. - Complexity: O(1).
+    ///
+    /// Decode KV reads slow down when the batch has fewer (sequence, KV head) work items per GPU than
+    /// ``RooflineParameters/decodeAttentionSaturationItems``: the kernel then occupies only part of the GPU.
     package func attentionSeconds(_ batch: BatchShape) -> Double {
         if batch.isEmpty { return 0 }
         let attentionFlops = attentionFlopsPerPair * (batch.prefillAttentionPairs + Double(batch.decodeContextTokens))
-        let kvBytes = kvBytesPerToken * Double(batch.decodeContextTokens + batch.prefillContextTokens + batch.totalTokens)
-        return attentionFlops / attentionRate + kvBytes / kvRate
+        let otherKVBytes = kvBytesPerToken * Double(batch.prefillContextTokens + batch.totalTokens)
+        var decodeKVSeconds = kvBytesPerToken * Double(batch.decodeContextTokens) / kvRate
+        if saturationItems > 0 && batch.decodeSequences > 0 {
+            let occupancy = min(1, Double(batch.decodeSequences) * kvHeadsPerShard / saturationItems)
+            decodeKVSeconds /= occupancy
+        }
+        return attentionFlops / attentionRate + otherKVBytes / kvRate + decodeKVSeconds
     }
 
     /// `T_comm` of SIMULATION.md §2.7 for `batch`: the tensor-parallel all-reduces, seconds (0 at TP 1).

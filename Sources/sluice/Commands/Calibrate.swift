@@ -27,6 +27,17 @@ struct Calibrate: ParsableCommand {
         valueName: "DIR"))
     var dataDir: String?
 
+    @Option(help: ArgumentHelp(
+        "A validate concurrency CSV: fit the engine's overheads (--fit) from end-to-end closed-loop results on top of each GPU's kernel calibration; errors leave one configuration group out.",
+        valueName: "FILE"))
+    var fromValidate: String?
+
+    @Option(help: ArgumentHelp("With --from-validate: the engine whose kernel calibrations are the base.", valueName: "NAME"))
+    var baseEngine = "vllm"
+
+    @Option(help: ArgumentHelp("With --from-validate: the folder the calibration files go to (default: the current one).", valueName: "DIR"))
+    var outputDir: String?
+
     @Option(help: ArgumentHelp("Engine the measurements describe (recorded in the file): vllm, sglang or trtllm.", valueName: "NAME"))
     var engine: String?
 
@@ -60,6 +71,14 @@ struct Calibrate: ParsableCommand {
     func run() throws {
         guard tp > 0 else { throw SluiceError.invalidValue(field: "--tp", value: "\(tp)", allowed: "a positive integer") }
         let catalog = try CatalogLoader.builtIn(merging: catalogs)
+        if let fromValidate {
+            var fleet = try FleetOptions.parse([])
+            fleet.catalogs = catalogs
+            try EndToEndCalibration(
+                file: fromValidate, fit: fit.split(separator: ",").map { String($0).trimmed(" ") }, engine: engine, baseEngine: baseEngine,
+                sources: source, outputDirectory: outputDir, fleet: fleet).run()
+            return
+        }
         if let dataDir {
             guard data == nil, model == nil else {
                 throw SluiceError.invalidValue(field: "--data-dir", value: dataDir, allowed: "without --data and --model (each file names its model)")

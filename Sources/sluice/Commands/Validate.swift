@@ -40,33 +40,46 @@ struct Validate: ParsableCommand {
     /// SGLang's `max_num_tokens` / chunked-prefill size on 80 GB-class GPUs.
     static let defaultTokenBudgetByEngine = ["vllm": 2048, "trtllm": 8192, "sglang": 8192]
 
+    /// The replica a measured closed-loop row describes: its model, GPU, TP and precision from the row, the engine
+    /// limits from `fleet` (the token budget by engine unless `--chunk-size` is given), and the calibration `fleet` names
+    /// (`parameters` replaces it when given, e.g. a fit being evaluated).
+    static func replica(
+        for run: MeasuredConcurrencyRun, fleet: FleetOptions, catalog: Catalog, scheduler: String, parameters override: RooflineParameters? = nil
+    ) throws(SluiceError) -> (spec: ReplicaSpec, base: RooflineParameters) {
+        do {
+            let model = try catalog.model(named: run.model).withPrecision(weights: run.dtype, kv: fleet.kvDtype ?? "bf16")
+            var limits = try fleet.limits()
+            if limits.maxBatchedTokens == nil {
+                limits.maxBatchedTokens = defaultTokenBudgetByEngine[run.engine ?? fleet.engine ?? "vllm"] ?? VLLMScheduler.defaultMaxBatchedTokens
+            }
+            let d = Deployment(model: model, gpu: try catalog.gpu(named: run.gpu), tensorParallel: run.tensorParallel, limits: limits)
+            var (parameters, provenance) = try StepModelFactory.rooflineParameters(
+                calibration: fleet.calibration, deployment: d, engine: run.engine ?? fleet.engine)
+            let base = parameters
+            if let override {
+                parameters = override
+                provenance = StepModelProvenance(deployment: d.label, model: "roofline", calibration: "a fit being evaluated", match: "held out")
+            }
+            var spec = ReplicaSpec(deployment: d, scheduler: scheduler, stepModel: RooflineStepTimeModel(deployment: d, parameters: parameters))
+            spec.stepModelProvenance = provenance
+            return (spec, base)
+        } catch let e as SluiceError {
+            throw .invalidValue(field: run.label, value: e.description, allowed: "a configuration the catalog describes")
+        } catch {
+            throw .invalidValue(field: run.label, value: "\(error)", allowed: "a configuration the catalog describes")
+        }
+    }
+
     func run() throws {
         let data = try MeasuredDataReader.read(path: file, format: format)
         let catalog = try fleet.loadCatalog()
-        let limits = try fleet.limits()
         let validator = Validator(seed: 0)
         let report: ValidationReport
         switch data {
         case .concurrency(let runs):
             report = try validator.validate(runs) { run throws(SluiceError) in
-                do {
-                    var model = try catalog.model(named: run.model)
-                    model = try model.withPrecision(weights: run.dtype, kv: fleet.kvDtype ?? "bf16")
-                    var rowLimits = limits
-                    if rowLimits.maxBatchedTokens == nil {
-                        rowLimits.maxBatchedTokens = Self.defaultTokenBudgetByEngine[run.engine ?? fleet.engine ?? "vllm"] ?? VLLMScheduler.defaultMaxBatchedTokens
-                    }
-                    let d = Deployment(model: model, gpu: try catalog.gpu(named: run.gpu), tensorParallel: run.tensorParallel, limits: rowLimits)
-                    let (parameters, provenance) = try StepModelFactory.rooflineParameters(
-                        calibration: fleet.calibration, deployment: d, engine: run.engine ?? fleet.engine)
-                    var spec = ReplicaSpec(deployment: d, scheduler: scheduler, stepModel: RooflineStepTimeModel(deployment: d, parameters: parameters))
-                    spec.stepModelProvenance = provenance
-                    return (spec, provenance.summaryLine)
-                } catch let e as SluiceError {
-                    throw .invalidValue(field: run.label, value: e.description, allowed: "a configuration the catalog describes")
-                } catch {
-                    throw .invalidValue(field: run.label, value: "\(error)", allowed: "a configuration the catalog describes")
-                }
+                let r = try Self.replica(for: run, fleet: fleet, catalog: catalog, scheduler: scheduler)
+                return (r.spec, r.spec.stepModelProvenance.summaryLine)
             }
         case .replay(let replay):
             let specs = try fleet.replicaSpecs(scheduler: scheduler, catalog: catalog)

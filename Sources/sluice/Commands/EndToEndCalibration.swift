@@ -1,0 +1,103 @@
+import Foundation
+import SluiceCore
+import SluiceSimulator
+
+/// `sluice calibrate --from-validate FILE`: fits an engine's overheads from end-to-end closed-loop measurements
+/// (a `validate` concurrency CSV), on top of each GPU's kernel calibration.
+///
+/// Rows at concurrency 1 isolate single steps: the mean TPOT is one decode of a batch of 1 over the mean context
+/// (prompt + output / 2), the TTFT one prefill of the prompt. The fitted parameters (engine and serving overheads,
+/// all-reduce latency, decode-attention occupancy) are shared by every configuration group; the rest of each group's
+/// parameters come from its GPU's kernel calibration (`--base-engine`). Errors are leave-one-group-out: each group is
+/// simulated at every concurrency it was measured at, with a fit made without it.
+struct EndToEndCalibration {
+    let file: String
+    let fit: [String]
+    let engine: String?
+    let baseEngine: String
+    let sources: [String]
+    let outputDirectory: String?
+    let fleet: FleetOptions
+
+    func run() throws {
+        guard case .concurrency(let all) = try MeasuredDataReader.read(path: file, format: "concurrency-csv") else { return }
+        let runs = all.filter { engine == nil || $0.engine == engine }
+        guard !runs.isEmpty else { throw SluiceError.invalidValue(field: "--engine", value: engine ?? "", allowed: "an engine the file has rows for") }
+        let catalog = try fleet.loadCatalog()
+        var groups: [String] = []
+        for r in runs where !groups.contains(r.group) { groups.append(r.group) }
+        var configurations: [MultiConfigurationCalibrator.Configuration] = []
+        var rowsByGroup: [String: [MeasuredConcurrencyRun]] = [:]
+        for g in groups {
+            let rows = runs.filter { $0.group == g }
+            rowsByGroup[g] = rows
+            let d = try Validate.replica(for: rows[0], fleet: fleet, catalog: catalog, scheduler: "vllm").spec.deployment
+            let (base, _) = try StepModelFactory.rooflineParameters(calibration: "auto", deployment: d, engine: baseEngine)
+            var points: [CalibrationPoint] = []
+            for r in rows where r.concurrency == 1 {
+                var decode = BatchShape()
+                decode.addDecode(contextTokens: r.inputTokens + r.outputTokens / 2)
+                points.append(CalibrationPoint(shape: decode, measuredSeconds: r.tpotSeconds, label: "\(r.label) TPOT"))
+                var prefill = BatchShape()
+                prefill.addPrefill(newTokens: r.inputTokens, contextTokens: 0)
+                points.append(CalibrationPoint(shape: prefill, measuredSeconds: r.ttftSeconds, label: "\(r.label) TTFT"))
+            }
+            if !points.isEmpty { configurations.append(.init(name: g, deployment: d, points: points, base: base)) }
+        }
+        guard configurations.count >= 2 else {
+            throw SluiceError.invalidValue(field: file, value: "\(configurations.count) configuration groups with concurrency-1 rows",
+                                           allowed: "at least 2 (the error is reported leave-one-group-out)")
+        }
+        let calibrator = try MultiConfigurationCalibrator(configurations: configurations, fitting: fit)
+        let stepFit = try calibrator.fit()
+        let values = try calibrator.fittedValues(fittingOn: configurations)
+        // Leave one group out, end to end: simulate the group at every measured concurrency with a fit made without it.
+        var pairs: [ValidationPair] = []
+        let validator = Validator()
+        for (i, c) in configurations.enumerated() {
+            var rest = configurations
+            rest.remove(at: i)
+            let heldOutValues = try calibrator.fittedValues(fittingOn: rest)
+            let parameters = calibrator.withFittedValues(heldOutValues, base: c.base!)
+            let report = try validator.validate(rowsByGroup[c.name]!) { run throws(SluiceError) in
+                let r = try Validate.replica(for: run, fleet: fleet, catalog: catalog, scheduler: "vllm", parameters: parameters)
+                return (r.spec, "held out")
+            }
+            pairs += report.pairs
+        }
+        let heldOut = ValidationReport(pairs: pairs, stepModels: [:])
+        print("\(configurations.count) configuration groups, \(runs.count) closed-loop rows from \(CalibrationFile.fileName(of: file)); fitted on the concurrency-1 rows\n")
+        var p = TextTable(["parameter", "value (all groups)"])
+        for (name, v) in zip(fit, values) { p.add([name, String(v)]) }
+        print(p.render())
+        print(ValidationPrinter.render(heldOut, rows: false).replacingOccurrences(of: "measured results", with: "measured results, each group simulated with a fit made without it (leave one group out)"))
+        guard var step = stepFit.heldOut else { return }
+        step.ttftMedianAPE = heldOut.ttft.medianAPE
+        step.tpotMedianAPE = heldOut.tpot.medianAPE
+        step.e2eMedianAPE = heldOut.e2e.medianAPE
+        // One file per GPU and precision measured: its kernel calibration with the engine's fitted values.
+        var written = Set<String>()
+        for c in configurations {
+            let dtype = c.deployment.model.bytesPerWeight <= 1 ? "fp8" : "bf16"
+            let key = "\(c.deployment.gpu.name)-\(dtype)"
+            guard written.insert(key).inserted else { continue }
+            let engineName = rowsByGroup[c.name]![0].engine ?? engine ?? "unknown"
+            var f = CalibrationFile(
+                model: GPUWideCalibration.anyModel, gpu: c.deployment.gpu.name, tensorParallel: 1,
+                parameters: calibrator.withFittedValues(values, base: c.base!), fittedParameters: fit,
+                statistics: .init(points: configurations.reduce(0) { $0 + $1.points.count },
+                                  medianAPEPercent: (stepFit.inSampleMedianAPE * 10_000).rounded() / 100, maxAPEPercent: 0),
+                sourceData: CalibrationFile.fileName(of: file),
+                description: "\(engineName) overheads fitted by sluice calibrate --from-validate on the concurrency-1 rows of \(configurations.count) configuration groups, on top of the \(c.deployment.gpu.name) \(dtype) kernel calibration (\(baseEngine)). Held-out errors are leave-one-group-out; the end-to-end ones simulate every measured concurrency.",
+                gpuSpec: c.deployment.gpu)
+            f.engine = engineName
+            f.dtype = dtype
+            f.sources = sources.isEmpty ? nil : sources
+            f.heldOut = step
+            let name = "\(GPUWideCalibration.anyModel)@\(key)-\(engineName).json"
+            let path = outputDirectory.map { ($0 as NSString).appendingPathComponent(name) } ?? name
+            try f.write(to: path)
+            print("wrote \(path)")
+        }
+    }
+}
