@@ -41,4 +41,19 @@ struct ValidateCLITests {
         let think = try CLIRunner.run(["simulate", "--requests", "10", "--think-time", "1"])
         #expect(think.status != 0 && think.stderr.contains("--think-time"))
     }
+
+    @Test func capacitySweepsConcurrencyAndRefusesABadList() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let json = dir.appendingPathComponent("c.json").path
+        let r = try CLIRunner.run(["capacity", "--concurrency-sweep", "1,8", "--requests", "120", "--no-progress", "--json", json])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("clients") && r.stdout.contains("highest concurrency meeting"))
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+        let points = try #require(object["points"] as? [[String: Any]])
+        #expect(points.map { $0["concurrency"] as? Int } == [1, 8])
+        let one = try #require(points[0]["requestsPerSecond"] as? Double), eight = try #require(points[1]["requestsPerSecond"] as? Double)
+        #expect(eight > one, "more clients, more throughput")
+        let bad = try CLIRunner.run(["capacity", "--concurrency-sweep", "1,0"])
+        #expect(bad.status != 0 && bad.stderr.contains("--concurrency-sweep"))
+    }
 }

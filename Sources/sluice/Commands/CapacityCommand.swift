@@ -36,6 +36,11 @@ struct Capacity: ParsableCommand {
     @Option(help: "Stop when the bracket is this tight (relative).")
     var tolerance = 0.02
 
+    @Option(help: ArgumentHelp(
+        "Instead of a rate search: run closed loops of these client counts (e.g. 1,2,4,8,16) and print throughput and latency per concurrency, with the target checked at each.",
+        valueName: "LIST"))
+    var concurrencySweep: String?
+
     @Option(help: ArgumentHelp("Write the curve as JSON.", valueName: "FILE"))
     var json: String?
 
@@ -50,6 +55,11 @@ struct Capacity: ParsableCommand {
 
     func run() throws {
         let parsed = try CapacityTarget(parsing: target)
+        if let concurrencySweep {
+            try ConcurrencySweep(list: concurrencySweep, target: parsed, scheduler: scheduler, router: router, json: json).run(
+                workload: workload, fleet: fleet, showProgress: !noProgress, reproducible: reproducible)
+            return
+        }
         let search = try CapacitySearch(startRate: minRate, maxRate: maxRate, relativeTolerance: tolerance)
         let catalog = try fleet.loadCatalog()
         let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !noProgress, reproducible: reproducible)
