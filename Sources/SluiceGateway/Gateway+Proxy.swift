@@ -209,7 +209,13 @@ extension Gateway {
         status: Int, code: String?
     ) async {
         exchange.completionTokens = completionTokens
-        let (gpuSeconds, inFlight) = await pool.release(lease, promptTokens: exchange.promptTokens, completionTokens: completionTokens)
+        // A streamed, complete answer shows the engine's speed: time to first token from dispatch, then token spacing.
+        var timing: UpstreamPool.ObservedTiming?
+        if exchange.stream, status == 200, let sent = exchange.dispatchedSeconds, let first = exchange.firstByteSeconds, let last = exchange.lastByteSeconds {
+            timing = .init(dispatchedSeconds: sent, firstTokenSeconds: first, lastTokenSeconds: last)
+        }
+        let (gpuSeconds, inFlight) = await pool.release(
+            lease, promptTokens: exchange.promptTokens, completionTokens: completionTokens, timing: timing)
         exchange.gpuSeconds = gpuSeconds
         exchange.costUSD = upstream.isTokenPriced
             ? upstream.tokenCharge(promptTokens: exchange.promptTokens, completionTokens: completionTokens)

@@ -37,6 +37,24 @@ struct GatewayMetrics: Sendable {
         ).set(to: Double(count))
     }
 
+    /// The speed the gateway has learned for an upstream (``OnlineStepTimeLearner``): time per output token with one
+    /// request running, prefill time of a 1,024-token prompt, and the observations behind them.
+    func learnedSpeed(upstream: String, decodeSeconds: Double, prefill1kSeconds: Double, observations: Int) {
+        for (name, help, value) in [
+            ("upstream_learned_tpot", "Learned time per output token with one request running", decodeSeconds),
+            ("upstream_learned_prefill_1k", "Learned prefill time of a 1,024-token prompt", prefill1kSeconds),
+        ] {
+            registry.makeGauge(
+                descriptor: .init(namespace: "sluice", metricName: name, unitName: "seconds", helpText: help), labels: [("upstream", upstream)]
+            ).set(to: value)
+        }
+        registry.makeGauge(
+            descriptor: .init(namespace: "sluice", metricName: "upstream_speed_observations", unitName: "requests",
+                              helpText: "Requests the learned upstream speed rests on"),
+            labels: [("upstream", upstream)]
+        ).set(to: Double(observations))
+    }
+
     func refused(code: String) {
         registry.makeCounter(
             descriptor: .init(namespace: "sluice", metricName: "refused", unitName: "total", helpText: "Requests the gateway answered with an error itself"),

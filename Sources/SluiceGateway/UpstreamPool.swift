@@ -29,8 +29,13 @@ actor UpstreamPool {
     private var nextWaiterID = 0
     private let ordering: OrderingPolicy.Rule
     private var waitingByBand: [GatewayConfig.PriorityBand: Int] = [:]
-    /// Step-time models (catalog GPU and model), for `cost-aware` and `sa-slo`.
+    /// Step-time models (catalog GPU and model): the priors of the learned speeds, and the KV capacity.
     private let performance: [UpstreamPerformance?]
+    /// Each upstream's speed as observed (``OnlineStepTimeLearner``), and the latency predictor over it once warm (the
+    /// catalog's before that; none for an upstream without a GPU until it has been observed): what `cost-aware`,
+    /// `sa-slo`, SLO admission and predicted cost use.
+    private var learners: [OnlineStepTimeLearner]
+    private var predictors: [LatencyPredictor?]
     private var meanPromptTokens: [Double?]
     /// One request-level policy per upstream when the ordering is `sa-slo` (it orders that upstream's waiters and caps
     /// its concurrency whenever a slot frees).
@@ -72,6 +77,8 @@ actor UpstreamPool {
         router = try RouterRegistry.make(named: config.router, seed: 0)
         ordering = OrderingPolicy.Rule(rawValue: config.ordering) ?? .fcfs
         performance = try UpstreamPerformance.resolve(config)
+        learners = performance.map { OnlineStepTimeLearner(prior: $0?.predictor.stepModel) }
+        predictors = performance.map { $0?.predictor }
         meanPromptTokens = Array(repeating: nil, count: n)
         if config.ordering == "sa-slo" {
             let entry = try RequestPolicyRegistry.entry(named: "sa-slo")
@@ -147,7 +154,7 @@ actor UpstreamPool {
         for w in waiters where w.model == upstreams[u].model && !w.excluded.contains(u) { topRank = min(topRank, w.band.rank) }
         guard topRank < Int.max else { return }
         var best: Int?
-        if var policy = requestPolicies[u], let predictor = performance[u]?.predictor {
+        if var policy = requestPolicies[u], let predictor = predictors[u] {
             // sa-slo: the policy orders the waiters this upstream can take and caps its concurrency.
             scratch.removeAll(keepingCapacity: true)
             for (i, w) in waiters.enumerated() where w.model == upstreams[u].model && !w.excluded.contains(u) && w.band.rank == topRank {
@@ -187,12 +194,18 @@ actor UpstreamPool {
         hint.map(Double.init) ?? meanCompletionTokens[u] ?? Double(defaultExpectedOutputTokens)
     }
 
-    /// Predicted cost on `u`, USD: per-token prices for an API; the running GPU-seconds per token × price otherwise.
+    /// Predicted cost on `u`, USD: per-token prices for an API; otherwise the request's predicted share of the engine's
+    /// time at the load it starts under (its prefill, plus `1/n` of each decode step at `n` requests running) from the
+    /// learned speed once it has observations, else the running GPU-seconds per token.
     private func predictedCost(_ u: Int, promptTokens: Int, expectedOutputTokens: Int?) -> Double? {
         let output = expectedOutput(u, hint: expectedOutputTokens)
         if upstreams[u].isTokenPriced { return upstreams[u].tokenCharge(promptTokens: promptTokens, completionTokens: Int(output.rounded())) }
+        let price = upstreams[u].pricePerHourUSD / 3600
+        if learners[u].observations >= learners[u].warmUpObservations {
+            return learners[u].gpuSecondsShare(promptTokens: promptTokens, outputTokens: output, concurrency: inFlight[u]) * price
+        }
         guard let rate = gpuSecondsPerToken[u] else { return nil }
-        return rate * output * upstreams[u].pricePerHourUSD / 3600
+        return rate * output * price
     }
 
     /// The most a request of `model` with `promptTokens` and up to `maxOutputTokens` can cost on any of its upstreams,
@@ -219,7 +232,7 @@ actor UpstreamPool {
         let waiting = waiters.reduce(0) { $0 + ($1.model == model ? 1 : 0) }
         var judged = false
         for u in upstreams.indices where upstreams[u].model == model && healthy[u] {
-            guard let predictor = performance[u]?.predictor else { continue }
+            guard let predictor = predictors[u] else { continue }
             judged = true
             var load = instanceLoad(u, now: now)
             load.liveRequests += waiting
@@ -258,8 +271,8 @@ actor UpstreamPool {
         info.arrivalSeconds = now
         let view = CandidateView(
             candidates: candidates, inFlight: inFlight, engineLoad: engineLoad, upstreams: upstreams, targets: targets,
-            expectedOutputTokens: expectedOutputTokens, loads: candidates.map { performance[$0] == nil ? nil : instanceLoad($0, now: now) },
-            predictors: candidates.map { performance[$0]?.predictor })
+            expectedOutputTokens: expectedOutputTokens, loads: candidates.map { predictors[$0] == nil ? nil : instanceLoad($0, now: now) },
+            predictors: candidates.map { predictors[$0] })
         let pick = router.route(info, fleet: view)
         let chosen = candidates[min(max(pick, 0), candidates.count - 1)]
         return take(chosen, promptTokens: request.promptTokens, expectedOutputTokens: expectedOutputTokens)
@@ -271,8 +284,9 @@ actor UpstreamPool {
     /// Gives a slot back (to the best waiter, if any) and ends the request's GPU charge.
     /// - Returns: the request's GPU-seconds share, and the requests left in flight on the upstream.
     @discardableResult
-    func release(_ lease: Lease, promptTokens: Int = 0, completionTokens: Int = 0) -> (gpuSeconds: Double, inFlight: Int) {
+    func release(_ lease: Lease, promptTokens: Int = 0, completionTokens: Int = 0, timing: ObservedTiming? = nil) -> (gpuSeconds: Double, inFlight: Int) {
         let u = lease.upstream
+        if let timing { learn(u, lease: lease, promptTokens: promptTokens, completionTokens: completionTokens, timing: timing) }
         inFlight[u] = max(0, inFlight[u] - 1)
         let gpuSeconds = meters[u].finish(mark: lease.mark, nowSeconds: GatewayClock.monotonicSeconds())
         if completionTokens > 0 {
@@ -285,6 +299,33 @@ actor UpstreamPool {
         handOff(u)
         return (gpuSeconds, inFlight[u])
     }
+
+    /// What the gateway saw of a streamed answer: when it sent the request upstream, and its first and last tokens.
+    struct ObservedTiming: Sendable {
+        var dispatchedSeconds: Double
+        var firstTokenSeconds: Double
+        var lastTokenSeconds: Double
+    }
+
+    /// Feeds one answer to the upstream's speed model: its TPOT at the concurrency it ran under (the mean of the
+    /// requests in flight when it started and when it ended) and its time to first token from dispatch.
+    private func learn(_ u: Int, lease: Lease, promptTokens: Int, completionTokens: Int, timing: ObservedTiming) {
+        let tpot = completionTokens > 1 ? (timing.lastTokenSeconds - timing.firstTokenSeconds) / Double(completionTokens - 1) : nil
+        let concurrency = Int((Double(lease.inFlight + inFlight[u]) / 2).rounded())
+        learners[u].observe(
+            concurrency: max(concurrency, 1), tpotSeconds: tpot, promptTokens: promptTokens,
+            prefillSeconds: timing.firstTokenSeconds - timing.dispatchedSeconds)
+        if learners[u].isWarm { predictors[u] = LatencyPredictor(stepModel: learners[u].model) }
+        metrics?.learnedSpeed(
+            upstream: upstreams[u].name, decodeSeconds: learners[u].decodeStepSeconds(concurrency: 1),
+            prefill1kSeconds: learners[u].prefillSeconds(promptTokens: Self.reportedPromptTokens), observations: learners[u].observations)
+    }
+
+    /// Prompt length of the learned prefill time in the metrics.
+    static let reportedPromptTokens = 1024
+
+    /// The learned speed of upstream `u` (for reports and tests).
+    func learnedSpeed(_ u: Int) -> OnlineStepTimeLearner { learners[u] }
 
     /// Marks an upstream down (a failed connection or health check) or up; coming up hands its free slots out.
     func setHealthy(_ i: Int, _ up: Bool) {

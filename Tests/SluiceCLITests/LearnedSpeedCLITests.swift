@@ -1,0 +1,59 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+
+/// The gateway learns an upstream's real speed (issue 14, item 6): an emulated engine runs Llama-3.1-8B at A100 speed
+/// while the gateway's configuration says H100; after a few streamed answers the learned time per output token matches
+/// what the client measures, not the catalog's H100 figure.
+@Suite(.serialized)
+struct LearnedSpeedCLITests {
+    static func stream(_ port: Int, maxTokens: Int) async throws -> Double {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v1/chat/completions")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "content-type")
+        request.httpBody = Data(#"{"model":"m","max_tokens":\#(maxTokens),"stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
+        let start = Date()
+        let (_, response) = try await URLSession.shared.data(for: request)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        return Date().timeIntervalSince(start)
+    }
+
+    static func gauge(_ text: String, _ name: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(name + "{") {
+            if let v = line.split(separator: " ").last.flatMap({ Double($0) }) { return v }
+        }
+        return nil
+    }
+
+    @Test func gatewayLearnsTheEnginesRealSpeed() async throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let engine = try GatewayCLITests.Server([
+            "engine", "--port", "0", "--served-model-name", "m", "--model", "llama-3.1-8b", "--gpu", "a100-80g", "--calibration", "none",
+        ])
+        let config = dir.appendingPathComponent("gw.yaml")
+        try """
+            listen: { host: 127.0.0.1, port: 0 }
+            upstreams:
+              - { name: emulated, url: "http://127.0.0.1:\(engine.port)", model: m, engine: vllm, gpu: h100-sxm, catalogModel: llama-3.1-8b, pricePerHourUSD: 2.99 }
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let gateway = try GatewayCLITests.Server(["serve", "--config", config.path])
+        var long: [Double] = []
+        var short: [Double] = []
+        for _ in 0..<10 {
+            long.append(try await Self.stream(gateway.port, maxTokens: 41))
+            short.append(try await Self.stream(gateway.port, maxTokens: 2))  // max_tokens 1 is refused today (issue 15)
+        }
+        // The client's view of the time per output token: the difference of the medians over 39 extra tokens.
+        let measured = (long.sorted()[5] - short.sorted()[5]) / 39
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(gateway.port)/metrics")!)
+        let text = String(decoding: data, as: UTF8.self)
+        let learned = try #require(Self.gauge(text, "sluice_upstream_learned_tpot_seconds"), "\(text)")
+        let observations = try #require(Self.gauge(text, "sluice_upstream_speed_observations_requests"))
+        #expect(observations >= 20)
+        #expect(abs(learned / measured - 1) < 0.25, "learned \(learned) s vs measured \(measured) s per token")
+        gateway.kill()
+        engine.kill()
+    }
+}
