@@ -48,9 +48,9 @@ struct OnlineStepTimeLearnerTests {
             if i == 20 { #expect(learner.isWarm) }
         }
         #expect(abs(learner.decodeStepSeconds(concurrency: 8) / Self.truthDecode(8, slow: 1.6) - 1) < 0.05)
-        // The predicted GPU share: prefill plus a 1/n share of each decode step.
+        // The predicted GPU share: its time in the engine split among the requests in it.
         let share = learner.gpuSecondsShare(promptTokens: 1000, outputTokens: 100, concurrency: 4)
-        let expected = Self.truthPrefill(1000, slow: 1.6) + 100 * Self.truthDecode(4, slow: 1.6) / 4
+        let expected = (Self.truthPrefill(1000, slow: 1.6) + 99 * Self.truthDecode(4, slow: 1.6)) / 4
         #expect(abs(share / expected - 1) < 0.05)
     }
 }

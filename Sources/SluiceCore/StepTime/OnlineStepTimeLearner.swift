@@ -143,11 +143,13 @@ public struct OnlineStepTimeLearner: Sendable {
             decodeIntercept: decode.theta.0, decodeSlope: decode.theta.1, prefillIntercept: prefill.theta.0, prefillSlope: prefill.theta.1)
     }
 
-    /// GPU-seconds a request is predicted to take on its own share of the engine: its prefill, plus its share of every
-    /// decode step it is part of (`output × step(n) / n`) at `concurrency` requests.
+    /// GPU-seconds a request is predicted to be charged at `concurrency` requests, in the gateway's processor-sharing
+    /// terms (``GPUTimeShareMeter``: the engine's busy time split evenly among the requests in it): its predicted time
+    /// in the engine (first token, then `output − 1` decode steps at that concurrency) divided by the concurrency.
     public func gpuSecondsShare(promptTokens: Int, outputTokens: Double, concurrency: Int) -> Double {
         let n = max(concurrency, 1)
-        return prefillSeconds(promptTokens: promptTokens) + outputTokens * decodeStepSeconds(concurrency: n) / Double(n)
+        let seconds = prefillSeconds(promptTokens: promptTokens) + max(outputTokens - 1, 0) * decodeStepSeconds(concurrency: n)
+        return seconds / Double(n)
     }
 }
 
