@@ -35,6 +35,7 @@ struct LearnedSpeedCLITests {
         let config = dir.appendingPathComponent("gw.yaml")
         try """
             listen: { host: 127.0.0.1, port: 0 }
+            ledger: { sqlite: ledger.db }
             upstreams:
               - { name: emulated, url: "http://127.0.0.1:\(engine.port)", model: m, engine: vllm, gpu: h100-sxm, catalogModel: llama-3.1-8b, pricePerHourUSD: 2.99 }
             """.write(to: config, atomically: true, encoding: .utf8)
@@ -55,5 +56,17 @@ struct LearnedSpeedCLITests {
         #expect(abs(learned / measured - 1) < 0.25, "learned \(learned) s vs measured \(measured) s per token")
         gateway.kill()
         engine.kill()
+        // The same answers, from the ledger, make a calibration file for the upstream with a held-out error.
+        let out = dir.appendingPathComponent("cal.json").path
+        let cal = try CLIRunner.run([
+            "calibrate", "--from-ledger", dir.appendingPathComponent("ledger.db").path, "--upstream", "emulated", "--model", "llama-3.1-8b",
+            "--gpu", "a100-80g", "--fit", "weightStreamEfficiency,stepOverheadSeconds", "--output", out,
+        ])
+        #expect(cal.status == 0, "\(cal.stderr)")
+        #expect(cal.stdout.contains("held out"))
+        let file = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+        #expect(file["heldOut"] != nil && file["gpu"] as? String == "a100-80g")
+        let none = try CLIRunner.run(["calibrate", "--from-ledger", dir.appendingPathComponent("missing.db").path, "--upstream", "x", "--model", "llama-3.1-8b", "--gpu", "a100-80g"])
+        #expect(none.status != 0 && none.stderr.contains("missing.db"))
     }
 }

@@ -3,7 +3,7 @@ import SluiceCore
 import SluiceSimulator
 
 /// `sluice calibrate`: fit the roofline to measured step times.
-struct Calibrate: ParsableCommand {
+struct Calibrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit the roofline step-time model's efficiencies and overheads to measured step times.",
         discussion: """
@@ -31,6 +31,14 @@ struct Calibrate: ParsableCommand {
         "A validate concurrency CSV: fit the engine's overheads (--fit) from end-to-end closed-loop results on top of each GPU's kernel calibration; errors leave one configuration group out.",
         valueName: "FILE"))
     var fromValidate: String?
+
+    @Option(help: ArgumentHelp(
+        "A gateway's SQLite ledger: fit the roofline (--fit) for --upstream, described by --model, --gpu and --tp, from its streamed answers; the error is judged on the latest 20 % of them.",
+        valueName: "FILE"))
+    var fromLedger: String?
+
+    @Option(help: ArgumentHelp("With --from-ledger: the upstream's name in the gateway configuration.", valueName: "NAME"))
+    var upstream: String?
 
     @Option(help: ArgumentHelp("With --from-validate: the engine whose kernel calibrations are the base.", valueName: "NAME"))
     var baseEngine = "vllm"
@@ -68,9 +76,19 @@ struct Calibrate: ParsableCommand {
     @Option(name: .customLong("catalog"), help: ArgumentHelp("Extra catalog file; repeatable.", valueName: "FILE"))
     var catalogs: [String] = []
 
-    func run() throws {
+    func run() async throws {
         guard tp > 0 else { throw SluiceError.invalidValue(field: "--tp", value: "\(tp)", allowed: "a positive integer") }
         let catalog = try CatalogLoader.builtIn(merging: catalogs)
+        if let fromLedger {
+            guard let upstream, let model else {
+                throw SluiceError.invalidValue(field: "--from-ledger", value: fromLedger, allowed: "with --upstream NAME and --model M (and --gpu, --tp)")
+            }
+            let deployment = Deployment(model: try catalog.model(named: model), gpu: try catalog.gpu(named: gpu), tensorParallel: tp)
+            try await LedgerCalibration(
+                ledgerPath: fromLedger, upstream: upstream, deployment: deployment, fit: fit.split(separator: ",").map { String($0).trimmed(" ") },
+                engine: engine, output: output).run()
+            return
+        }
         if let fromValidate {
             var fleet = try FleetOptions.parse([])
             fleet.catalogs = catalogs
