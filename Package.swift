@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
+        .library(name: "SluiceCatalog", targets: ["SluiceCatalog"]),
         .library(name: "SluiceSimulator", targets: ["SluiceSimulator"]),
         .library(name: "SluiceGateway", targets: ["SluiceGateway"]),
         .executable(name: "sluice", targets: ["sluice"]),
@@ -35,22 +36,28 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
-        // The discrete-event simulator, workloads, catalog loading and reports.
+        // The GPU and model catalog and the calibrations (bundled files, loading, lookup): what the simulator, the
+        // gateway and the engine share, without the simulator.
+        .target(
+            name: "SluiceCatalog",
+            dependencies: ["SluiceCore", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/catalog.json"), .copy("Resources/calibrations")]
+        ),
+        // The discrete-event simulator, workloads, calibration data readers and reports.
         .target(
             name: "SluiceSimulator",
             dependencies: [
                 "SluiceCore",
+                "SluiceCatalog",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [
-                .copy("Resources/catalog.json"),
                 .copy("Resources/azure-conv-2023.csv"),
                 .copy("Resources/azure-code-2023.csv"),
                 .copy("Resources/LICENSE-azure-trace-CC-BY-4.0.txt"),
                 .copy("Resources/sharegpt4-stats.csv"),
                 .copy("Resources/LICENSE-sharegpt4-stats-Apache-2.0.txt"),
-                .copy("Resources/calibrations"),
             ]
         ),
         // Charts and self-contained HTML reports (inline SVG): no dependencies.
@@ -84,7 +91,7 @@ let package = Package(
             name: "SluiceGateway",
             dependencies: [
                 "SluiceCore",
-                "SluiceSimulator",
+                "SluiceCatalog",
                 "SluiceLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -102,6 +109,7 @@ let package = Package(
             name: "SluiceEngine",
             dependencies: [
                 "SluiceCore",
+                "SluiceCatalog",
                 "SluiceSimulator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -112,6 +120,7 @@ let package = Package(
             name: "sluice",
             dependencies: [
                 "SluiceCore",
+                "SluiceCatalog",
                 "SluiceSimulator",
                 "SluiceGateway",
                 "SluiceLedger",
@@ -125,7 +134,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
-        .testTarget(name: "SluiceSimulatorTests", dependencies: ["SluiceCore", "SluiceSimulator"]),
+        .testTarget(name: "SluiceSimulatorTests", dependencies: ["SluiceCore", "SluiceCatalog", "SluiceSimulator"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
         .testTarget(name: "SluiceLedgerTests", dependencies: ["SluiceLedger", "SluiceCore"]),
         .testTarget(name: "SluiceChartsTests", dependencies: ["SluiceCharts"]),

@@ -68,7 +68,7 @@ GPUS = {
     "h100-sxm": dict(system="h100_sxm", vllm="0.24.0", ar="0.24.0", mem=85899345920),
     "h200-sxm": dict(system="h200_sxm", vllm="0.24.0", ar="0.24.0", mem=151397597184),
     "b200": dict(system="b200_sxm", vllm="0.24.0", ar="0.24.0", mem=193273528320),
-    # not (yet) in Sources/SluiceSimulator/Resources/catalog.json: only written when named with --gpu
+    # not (yet) in Sources/SluiceCatalog/Resources/catalog.json: only written when named with --gpu
     "b300": dict(system="b300_sxm", vllm="0.24.0", ar="0.24.0", mem=288400343040, extra=True),
     "gb200": dict(system="gb200", vllm="0.24.0", ar="0.24.0", mem=198674743296, extra=True),
     "l40s": dict(system="l40s", vllm="0.24.0", ar="0.22.0", mem=48305799168),

@@ -1,8 +1,9 @@
 import SluiceCore
-import SluiceSimulator
+import SluiceCatalog
 
-/// What the gateway knows of an upstream's speed: the simulator's step-time model for its deployment (the catalog's
-/// GPU and model, its tensor parallelism), from which SluiceCore's ``LatencyPredictor`` predicts a request's first
+/// What the gateway knows of an upstream's speed before it has seen it answer: the simulator's step-time model for its
+/// deployment (the catalog's GPU and model, its tensor parallelism, the closest bundled calibration), the prior of its
+/// learned speed (``OnlineStepTimeLearner``), from which SluiceCore's ``LatencyPredictor`` predicts a request's first
 /// token and finish there. The `cost-aware` router and the `sa-slo` ordering read it — the same code and model the
 /// simulator evaluates them with. Upstreams without a `gpu` (priced APIs) have none.
 struct UpstreamPerformance: Sendable {
@@ -15,6 +16,7 @@ struct UpstreamPerformance: Sendable {
     /// - Throws: ``SluiceError`` naming the field for an unknown GPU or model, or a model that does not fit.
     static func resolve(_ config: GatewayConfig, file: String = "configuration") throws(SluiceError) -> [UpstreamPerformance?] {
         let catalog = try CatalogLoader.bundled()
+        let calibrations = try CalibrationStore.bundled()
         var out: [UpstreamPerformance?] = []
         for (i, u) in config.upstreams.enumerated() {
             guard let gpuName = u.gpu else {
@@ -42,7 +44,9 @@ struct UpstreamPerformance: Sendable {
                 throw .malformed(file: file, line: nil, field: "upstreams[\(i)]", reason: error.description)
             }
             out.append(UpstreamPerformance(
-                predictor: LatencyPredictor(stepModel: RooflineStepTimeModel(deployment: deployment)),
+                predictor: LatencyPredictor(stepModel: RooflineStepTimeModel(
+                    deployment: deployment,
+                    parameters: calibrations.bestMatch(for: deployment, engine: u.engine.rawValue)?.file.parameters ?? RooflineParameters())),
                 kvCapacityTokens: blocks * limits.blockSizeTokens))
         }
         if config.router == "cost-aware" || config.ordering == "sa-slo" {

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 
 /// Shared data for the calibration tests: paths into `shared/data` and the SLAI deployment.
@@ -22,7 +23,7 @@ enum CalibrationFixtures {
     /// Where the bundled calibration lives in the source tree (for regeneration).
     static let bundledSLAIPath =
         repositoryRoot
-        .appendingPathComponent("Sources/SluiceSimulator/Resources/calibrations/mistral-7b@rtx-6000-ada.json").path
+        .appendingPathComponent("Sources/SluiceCatalog/Resources/calibrations/mistral-7b@rtx-6000-ada.json").path
 
     /// Mistral-7B-Instruct-v0.2 (Hugging Face `mistralai/Mistral-7B-Instruct-v0.2` `config.json`), BF16.
     static let mistral7B = ModelSpec(

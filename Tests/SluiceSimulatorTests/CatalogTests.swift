@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 import Testing
 

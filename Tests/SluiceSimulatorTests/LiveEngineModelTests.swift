@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 import Testing
 

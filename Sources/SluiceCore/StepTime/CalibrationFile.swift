@@ -1,5 +1,5 @@
 /// A fitted set of ``RooflineParameters`` for one (model, GPU, TP), as stored on disk (JSON, written by
-/// `sluice calibrate`, bundled under `SluiceSimulator/Resources/calibrations/`).
+/// `sluice calibrate`, bundled under `SluiceCatalog/Resources/calibrations/`).
 ///
 /// The content is deterministic for given data: no timestamps, only the data file's name (not its path), values
 /// rounded by the calibrator (``RooflineCalibrator/Options-swift.struct/significantDigits``). Reading and writing

@@ -1,4 +1,5 @@
 public import SluiceCore
+import SluiceCatalog
 
 /// Reads measured step times in any format Sluice knows, choosing the reader by the header row:
 /// ``ChunkSweepCSV`` when it has a `chunk_tokens` column, ``StepTimeCSV`` when it has `step_ms`.

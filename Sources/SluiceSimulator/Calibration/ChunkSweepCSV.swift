@@ -1,4 +1,5 @@
 public import SluiceCore
+import SluiceCatalog
 
 /// Reads a "chunk sweep": mean iteration time while one prompt of `P` tokens is prefilled alone in chunks of
 /// `c` tokens, for several `c` (the SLAI paper's measurement, agrimUT/SLAI `scripts/plot1_results.csv`, shipped

@@ -1,4 +1,5 @@
 public import SluiceCore
+import SluiceCatalog
 
 /// Reads generic measured step times: one engine iteration per row, described by the running sums of a
 /// ``BatchShape`` (SIMULATION.md §2.7: prefill chunks `(c, k)` and decodes over contexts `xⱼ`).

@@ -1,4 +1,5 @@
 public import SluiceCore
+import SluiceCatalog
 
 /// Loads Vidur's per-layer operator profiles (`mlp.csv`, microsoft/vidur `data/profiling/compute/<gpu>/<model>/`,
 /// MIT; copies in `data/profiles/vidur/`) into a ``LinearOperatorProfile`` for ``ProfileTableStepTimeModel``.

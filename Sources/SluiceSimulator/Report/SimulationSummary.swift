@@ -1,4 +1,5 @@
 public import SluiceCore
+import SluiceCatalog
 public import Foundation
 
 /// The `--json` summary of a run. Keys are stable: scripts rely on them.

@@ -1,5 +1,6 @@
 import Foundation
 public import SluiceCore
+import SluiceCatalog
 
 /// Reads `sluice validate` inputs. Every malformed input is reported with its file, line (or request index) and field.
 ///

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 
 /// `sluice calibrate`: fit the roofline to measured step times.

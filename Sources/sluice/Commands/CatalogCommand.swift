@@ -1,5 +1,6 @@
 import ArgumentParser
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 
 /// `sluice catalog`: what GPUs and models are known.

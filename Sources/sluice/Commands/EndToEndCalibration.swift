@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 
 /// `sluice calibrate --from-validate FILE`: fits an engine's overheads from end-to-end closed-loop measurements

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 
 /// Runs configurations on the same workload: each run re-reads the trace and regenerates the arrivals from the

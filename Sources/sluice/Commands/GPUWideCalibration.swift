@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 
 /// `sluice calibrate --data-dir`: one roofline fit per GPU over every configuration's step table, reported with its

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 
 /// `sluice reproduce`: one-command reproductions of papers' headline results.

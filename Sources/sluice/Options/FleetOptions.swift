@@ -1,5 +1,6 @@
 import ArgumentParser
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 
 /// Options that describe the fleet: deployment, engine limits and the step-time model.

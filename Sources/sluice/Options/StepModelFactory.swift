@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceCatalog
 import SluiceSimulator
 
 /// Builds step-time models from the `--step-model`, `--profile` and `--calibration` flags.
