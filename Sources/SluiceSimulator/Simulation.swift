@@ -108,8 +108,9 @@ public struct Simulation: Sendable {
         let wallStart = monotonicSeconds()
         let run = try SimulationRun(self, source: source, sink: outcomes, progress: progress)
         defer {
-            source = run.source
-            outcomes = run.sink
+            // The run holds the values it was given, as existentials: they are of these types by construction.
+            if let s = run.source as? Source { source = s }
+            if let o = run.sink as? Sink { outcomes = o }
         }
         try run.execute()
         return run.result(wallSeconds: monotonicSeconds() - wallStart)

@@ -15,11 +15,15 @@ import Darwin
 /// ready to start an iteration are started only once every arrival at that instant has been dispatched, so requests
 /// that arrive together share their first step (as vLLM's engine loop batches everything waiting when a step starts).
 /// The same inputs and seed give the same outputs, bit for bit. The loop allocates nothing per event.
-final class SimulationRun<Source: RequestSource, Sink: RequestOutcomeSink> {
+///
+/// Not generic: the source and the sink are existentials (one dynamic call per arrival and per outcome), so that every
+/// stored property has a fixed offset and the handlers compile to direct field accesses (a generic class measured
+/// about 14 % more instructions per event).
+final class SimulationRun {
     let config: Simulation
     let classes: SLOClassTable
-    var source: Source
-    var sink: Sink
+    var source: any RequestSource
+    var sink: any RequestOutcomeSink
     let progress: Simulation.Progress?
 
     var fleet: [Replica] = []
@@ -50,7 +54,7 @@ final class SimulationRun<Source: RequestSource, Sink: RequestOutcomeSink> {
     var startQueue: [Int] = []
     var queuedToStart: [Bool] = []
 
-    init(_ config: Simulation, source: Source, sink: Sink, progress: Simulation.Progress?) throws(SluiceError) {
+    init(_ config: Simulation, source: any RequestSource, sink: any RequestOutcomeSink, progress: Simulation.Progress?) throws(SluiceError) {
         self.config = config
         self.classes = config.sloClasses
         self.source = source
@@ -261,9 +265,15 @@ final class SimulationRun<Source: RequestSource, Sink: RequestOutcomeSink> {
 
     // MARK: - Starting iterations
 
-    /// Marks an idle replica to start an iteration at the current instant, after this instant's arrivals.
+    /// Starts an idle replica's next iteration at the current instant, or, when another request arrives at this same
+    /// instant, once it is in (so requests that arrive together share the step). The common case costs one comparison.
     func requestStart(_ replica: Replica) {
-        guard !replica.isBusy, !queuedToStart[replica.index] else { return }
+        guard !replica.isBusy else { return }
+        guard let next = nextArrivalSeconds, next <= lastEventSeconds else {
+            start(replica, at: lastEventSeconds)
+            return
+        }
+        guard !queuedToStart[replica.index] else { return }
         queuedToStart[replica.index] = true
         startQueue.append(replica.index)
     }
@@ -271,7 +281,8 @@ final class SimulationRun<Source: RequestSource, Sink: RequestOutcomeSink> {
     private func startQueued() {
         for i in startQueue {
             queuedToStart[i] = false
-            if !fleet[i].isBusy { start(fleet[i], at: lastEventSeconds) }
+            let replica = fleet[i]
+            if !replica.isBusy { start(replica, at: lastEventSeconds) }
         }
         startQueue.removeAll(keepingCapacity: true)
     }
