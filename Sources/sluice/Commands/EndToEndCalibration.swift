@@ -21,6 +21,10 @@ struct EndToEndCalibration {
     let fleet: FleetOptions
 
     func run() throws {
+        var isDirectory: ObjCBool = false
+        if let outputDirectory, !(FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw SluiceError.io(path: outputDirectory, reason: "no such folder for the calibration files (--output-dir)")
+        }
         guard case .concurrency(let all) = try MeasuredDataReader.read(path: file, format: "concurrency-csv") else { return }
         let runs = all.filter { engine == nil || $0.engine == engine }
         guard !runs.isEmpty else { throw SluiceError.invalidValue(field: "--engine", value: engine ?? "", allowed: "an engine the file has rows for") }
