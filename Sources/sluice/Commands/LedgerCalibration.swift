@@ -24,6 +24,8 @@ struct LedgerCalibration {
     static let entryLimit = 50_000
     /// Share of the latest requests held out.
     static let heldOutShare = 0.2
+    /// Fewest streamed answers a fit is made from.
+    static let minimumAnswers = 10
 
     /// The measured steps of one ledger entry set, in time order.
     static func points(_ entries: [LedgerEntry], upstream: String) -> [CalibrationPoint] {
@@ -65,7 +67,7 @@ struct LedgerCalibration {
         }
         let store = try SQLiteLedgerStore(path: ledgerPath)
         let points = Self.points(try await store.recentEntries(limit: Self.entryLimit), upstream: upstream)
-        let minimum = 10
+        let minimum = Self.minimumAnswers
         guard points.count >= 2 * minimum else {
             throw SluiceError.invalidValue(
                 field: "--upstream", value: "\(upstream): \(points.count / 2) streamed answers in \(CalibrationFile.fileName(of: ledgerPath))",
