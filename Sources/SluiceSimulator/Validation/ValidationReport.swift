@@ -40,6 +40,18 @@ public struct ValidationPair: Sendable, Hashable, Codable {
     public var simulatedTPOT: Double
     public var measuredE2E: Double
     public var simulatedE2E: Double
+
+    public init(label: String, group: String, measuredTTFT: Double, simulatedTTFT: Double, measuredTPOT: Double, simulatedTPOT: Double,
+                measuredE2E: Double, simulatedE2E: Double) {
+        self.label = label
+        self.group = group
+        self.measuredTTFT = measuredTTFT
+        self.simulatedTTFT = simulatedTTFT
+        self.measuredTPOT = measuredTPOT
+        self.simulatedTPOT = simulatedTPOT
+        self.measuredE2E = measuredE2E
+        self.simulatedE2E = simulatedE2E
+    }
 }
 
 /// The errors of one configuration group (same model, GPU, TP, precision and engine), with medians of the measured

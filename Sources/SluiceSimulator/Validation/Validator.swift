@@ -21,6 +21,12 @@ public struct Validator: Sendable {
     public var minimumRequests: Int
     /// Seed for the replay's random choices.
     public var seed: UInt64
+    /// A closed-loop client's round trip: from a request's last token leaving the engine to its next request reaching
+    /// the engine's scheduler (the HTTP response, the benchmark client, the next request's parsing and tokenization).
+    /// It is why real closed loops stay in cohorts: requests that finish within a few decode steps of each other come
+    /// back together when the round trip is longer than a step, and queue for prefill together. 0 sends the next
+    /// request at the instant the last one ends, which staggers clients and understates TTFT under load.
+    public var clientGapSeconds: Double = 0
 
     /// Defaults: 6 requests per client, at least 48 in all.
     public init(requestsPerClient: Int = 6, minimumRequests: Int = 48, seed: UInt64 = 0) {
@@ -39,7 +45,7 @@ public struct Validator: Sendable {
             let count = max(run.concurrency * requestsPerClient, minimumRequests)
             let requests = (0..<count).map { Request(id: $0, arrivalSeconds: 0, promptTokens: run.inputTokens, outputTokens: run.outputTokens) }
             var simulation = Simulation(replicas: [replica], sloClasses: SLOClassTable([]), seed: seed)
-            simulation.closedLoop = try ClosedLoopLoad(clients: run.concurrency)
+            simulation.closedLoop = try ClosedLoopLoad(clients: run.concurrency, thinkSeconds: clientGapSeconds)
             var source = ArrayRequestSource(requests)
             var sink = CollectingOutcomeSink()
             _ = try simulation.run(&source, outcomes: &sink)
@@ -78,7 +84,7 @@ public struct Validator: Sendable {
         }
         if case .recorded = replay.load { requests.sort { ($0.arrivalSeconds, $0.id) < ($1.arrivalSeconds, $1.id) } }
         var simulation = Simulation(replicas: [replica], sloClasses: SLOClassTable([]), seed: seed)
-        if case .closedLoop(let n) = replay.load { simulation.closedLoop = try ClosedLoopLoad(clients: n) }
+        if case .closedLoop(let n) = replay.load { simulation.closedLoop = try ClosedLoopLoad(clients: n, thinkSeconds: clientGapSeconds) }
         var source = ArrayRequestSource(requests)
         var sink = CollectingOutcomeSink()
         _ = try simulation.run(&source, outcomes: &sink)

@@ -47,6 +47,9 @@ struct Calibrate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --from-validate: the folder the calibration files go to (default: the current one).", valueName: "DIR"))
     var outputDir: String?
 
+    @Flag(help: "With --from-validate: also choose the engine's token budget and the closed-loop client round trip from a grid, leave one group out.")
+    var servingGrid = false
+
     @Option(help: ArgumentHelp("Engine the measurements describe (recorded in the file): vllm, sglang or trtllm.", valueName: "NAME"))
     var engine: String?
 
@@ -95,7 +98,7 @@ struct Calibrate: AsyncParsableCommand {
             fleet.catalogs = catalogs
             try EndToEndCalibration(
                 file: fromValidate, fit: fit.split(separator: ",").map { String($0).trimmed(" ") }, engine: engine, baseEngine: baseEngine,
-                sources: source, outputDirectory: outputDir, fleet: fleet).run()
+                sources: source, outputDirectory: outputDir, fleet: fleet, servingGrid: servingGrid).run()
             return
         }
         if let dataDir {

@@ -19,6 +19,8 @@ struct EndToEndCalibration {
     let sources: [String]
     let outputDirectory: String?
     let fleet: FleetOptions
+    /// Also choose the engine's token budget and the closed-loop client round trip (``ServingGrid``), leave one group out.
+    var servingGrid = false
 
     func run() throws {
         var isDirectory: ObjCBool = false
@@ -58,19 +60,40 @@ struct EndToEndCalibration {
         let values = try calibrator.fittedValues(fittingOn: configurations)
         // Leave one group out, end to end: simulate the group at every measured concurrency with a fit made without it.
         var pairs: [ValidationPair] = []
-        let validator = Validator()
+        var validator = Validator()
+        validator.clientGapSeconds = Validate.defaultClientGapSeconds
+        var heldOutParameters: [String: RooflineParameters] = [:]
         for (i, c) in configurations.enumerated() {
             var rest = configurations
             rest.remove(at: i)
             let heldOutValues = try calibrator.fittedValues(fittingOn: rest)
             let parameters = calibrator.withFittedValues(heldOutValues, base: c.base!)
+            heldOutParameters[c.name] = parameters
+            if servingGrid { continue }
             let report = try validator.validate(rowsByGroup[c.name]!) { run throws(SluiceError) in
                 let r = try Validate.replica(for: run, fleet: fleet, catalog: catalog, scheduler: "vllm", parameters: parameters)
                 return (r.spec, "held out")
             }
             pairs += report.pairs
         }
+        if servingGrid {
+            let grid = ServingGrid()
+            let results = try grid.evaluate(groups: configurations.map(\.name)) { point, group throws(SluiceError) in
+                var v = validator
+                v.clientGapSeconds = point.clientGapSeconds
+                return try v.validate(rowsByGroup[group]!) { run throws(SluiceError) in
+                    let r = try Validate.replica(
+                        for: run, fleet: fleet, catalog: catalog, scheduler: "vllm", parameters: heldOutParameters[group], tokenBudget: point.tokenBudget)
+                    return (r.spec, "held out")
+                }.pairs
+            }
+            print(Self.render(grid, results))
+            pairs = results.heldOutPairs
+        }
         let heldOut = ValidationReport(pairs: pairs, stepModels: [:])
+        let servingNote = servingGrid
+            ? ", at the engine token budget and client round trip chosen for each group on the others (--serving-grid)"
+            : " (validate's default token budget and client round trip)"
         print("\(configurations.count) configuration groups, \(runs.count) closed-loop rows from \(CalibrationFile.fileName(of: file)); fitted on the concurrency-1 rows\n")
         var p = TextTable(["parameter", "value (all groups)"])
         for (name, v) in zip(fit, values) { p.add([name, String(v)]) }
@@ -93,7 +116,7 @@ struct EndToEndCalibration {
                 statistics: .init(points: configurations.reduce(0) { $0 + $1.points.count },
                                   medianAPEPercent: (stepFit.inSampleMedianAPE * 10_000).rounded() / 100, maxAPEPercent: 0),
                 sourceData: CalibrationFile.fileName(of: file),
-                description: "\(engineName) overheads fitted by sluice calibrate --from-validate on the concurrency-1 rows of \(configurations.count) configuration groups, on top of the \(c.deployment.gpu.name) \(dtype) kernel calibration (\(baseEngine)). Held-out errors are leave-one-group-out; the end-to-end ones simulate every measured concurrency.",
+                description: "\(engineName) overheads fitted by sluice calibrate --from-validate on the concurrency-1 rows of \(configurations.count) configuration groups, on top of the \(c.deployment.gpu.name) \(dtype) kernel calibration (\(baseEngine)). Held-out errors are leave-one-group-out; the end-to-end ones simulate every measured concurrency\(servingNote).",
                 gpuSpec: c.deployment.gpu)
             f.engine = engineName
             f.dtype = dtype
@@ -104,5 +127,22 @@ struct EndToEndCalibration {
             try f.write(to: path)
             print("wrote \(path)")
         }
+    }
+
+    /// Each grid point's errors over all groups (in sample, for reading only), then the held-out choices.
+    static func render(_ grid: ServingGrid, _ results: ServingGrid.Results) -> String {
+        var t = TextTable(["token budget", "client gap ms", "TTFT APE", "TPOT APE", "E2E APE"])
+        for p in grid.points {
+            let r = ValidationReport(pairs: results.pairs[p]!.values.flatMap { $0 }, stepModels: [:])
+            t.add([String(p.tokenBudget), fixed(p.clientGapSeconds * 1000, 1), ValidationPrinter.pct(r.ttft.medianAPE),
+                   ValidationPrinter.pct(r.tpot.medianAPE), ValidationPrinter.pct(r.e2e.medianAPE)])
+        }
+        var counts: [ServingGrid.Point: Int] = [:]
+        for p in results.choice.values { counts[p, default: 0] += 1 }
+        let chosen = counts.sorted { $0.value > $1.value }.map {
+            "token budget \($0.key.tokenBudget), client gap \(fixed($0.key.clientGapSeconds * 1000, 1)) ms for \($0.value) of \(results.choice.count) groups"
+        }
+        return "serving grid, every group pooled (in sample, median APE):\n" + t.render()
+            + "\nchosen leave one group out: " + chosen.joined(separator: "; ") + "\n"
     }
 }

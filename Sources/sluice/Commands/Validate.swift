@@ -34,21 +34,36 @@ struct Validate: ParsableCommand {
     @Option(help: ArgumentHelp("Scheduler for every replay (default: the engine's policy: vllm with its token budget).", valueName: "NAME"))
     var scheduler = "vllm"
 
+    @Option(help: ArgumentHelp(
+        "Closed-loop client round trip in seconds: from a request's last token to the client's next request reaching the engine (default: \(Self.defaultClientGapSeconds), see `calibrate --from-validate --serving-grid`).",
+        valueName: "SECONDS"))
+    var clientGap = Self.defaultClientGapSeconds
+
     @OptionGroup var fleet: FleetOptions
 
-    /// Per-iteration token budget by engine when --chunk-size is not given: vLLM's online default, TensorRT-LLM's and
-    /// SGLang's `max_num_tokens` / chunked-prefill size on 80 GB-class GPUs.
-    static let defaultTokenBudgetByEngine = ["vllm": 2048, "trtllm": 8192, "sglang": 8192]
+    /// The closed-loop client round trip `validate` assumes when `--client-gap` is not given. Chosen with the TRT-LLM
+    /// token budget below by `sluice calibrate --from-validate data/measured/concurrency.csv --serving-grid`, leave one
+    /// configuration group out (each group's choice made on the other twelve: 12 of 13 chose 5 ms, one 10 ms).
+    static let defaultClientGapSeconds = 0.005
+
+    /// Per-iteration token budget by engine when --chunk-size is not given: vLLM's online default and SGLang's
+    /// chunked-prefill size on 80 GB-class GPUs. TensorRT-LLM's build default is 8192, but the NIM profiles the bundled
+    /// measurements come from prefill whole cohorts of prompts in one step (TTFT at concurrency 5-10 is about N times
+    /// one prefill); the budget that reproduces them, chosen leave-one-group-out by `calibrate --from-validate
+    /// --serving-grid`, is 32768.
+    static let defaultTokenBudgetByEngine = ["vllm": 2048, "trtllm": 32768, "sglang": 8192]
 
     /// The replica a measured closed-loop row describes: its model, GPU, TP and precision from the row, the engine
     /// limits from `fleet` (the token budget by engine unless `--chunk-size` is given), and the calibration `fleet` names
     /// (`parameters` replaces it when given, e.g. a fit being evaluated).
     static func replica(
-        for run: MeasuredConcurrencyRun, fleet: FleetOptions, catalog: Catalog, scheduler: String, parameters override: RooflineParameters? = nil
+        for run: MeasuredConcurrencyRun, fleet: FleetOptions, catalog: Catalog, scheduler: String, parameters override: RooflineParameters? = nil,
+        tokenBudget: Int? = nil
     ) throws(SluiceError) -> (spec: ReplicaSpec, base: RooflineParameters) {
         do {
             let model = try catalog.model(named: run.model).withPrecision(weights: run.dtype, kv: fleet.kvDtype ?? "bf16")
             var limits = try fleet.limits()
+            if let tokenBudget { limits.maxBatchedTokens = tokenBudget }
             if limits.maxBatchedTokens == nil {
                 limits.maxBatchedTokens = defaultTokenBudgetByEngine[run.engine ?? fleet.engine ?? "vllm"] ?? VLLMScheduler.defaultMaxBatchedTokens
             }
@@ -73,7 +88,11 @@ struct Validate: ParsableCommand {
     func run() throws {
         let data = try MeasuredDataReader.read(path: file, format: format)
         let catalog = try fleet.loadCatalog()
-        let validator = Validator(seed: 0)
+        guard clientGap >= 0, clientGap.isFinite else {
+            throw SluiceError.invalidValue(field: "--client-gap", value: "\(clientGap)", allowed: "seconds >= 0")
+        }
+        var validator = Validator(seed: 0)
+        validator.clientGapSeconds = clientGap
         let report: ValidationReport
         switch data {
         case .concurrency(let runs):

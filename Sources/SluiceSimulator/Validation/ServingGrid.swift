@@ -1,0 +1,76 @@
+public import SluiceCore
+
+/// Chooses the two serving settings that shape TTFT under load and that no kernel table shows: the engine's
+/// per-iteration token budget (how many waiting prompts one step may prefill) and the closed-loop client round trip
+/// (``Validator/clientGapSeconds``: whether finished clients come back as a cohort).
+///
+/// Every grid point is simulated for every configuration group; the choice for a group is made on the *other* groups
+/// (leave one group out), by the mean of the TTFT, TPOT and E2E median APEs over their pooled rows, and the group is
+/// judged at that choice. The held-out pairs are therefore never the ones a choice was made on.
+public struct ServingGrid: Sendable {
+    /// One candidate setting.
+    public struct Point: Sendable, Hashable, Codable {
+        public var tokenBudget: Int
+        public var clientGapSeconds: Double
+        public init(tokenBudget: Int, clientGapSeconds: Double) {
+            self.tokenBudget = tokenBudget
+            self.clientGapSeconds = clientGapSeconds
+        }
+    }
+
+    /// Every simulated grid point by group, and the leave-one-group-out choices.
+    public struct Results: Sendable {
+        /// `pairs[point][group]`: the group's rows simulated at the point.
+        public var pairs: [Point: [String: [ValidationPair]]]
+        /// The point chosen for each group on the other groups.
+        public var choice: [String: Point]
+        /// Each group's rows at its held-out choice.
+        public var heldOutPairs: [ValidationPair]
+    }
+
+    /// Token budgets tried: TensorRT-LLM's build default (8192) up to a budget no measured cohort exceeds.
+    public var tokenBudgets: [Int]
+    /// Client round trips tried, seconds: none, and the few milliseconds an HTTP benchmark client takes.
+    public var clientGapsSeconds: [Double]
+
+    public init(tokenBudgets: [Int] = [8192, 16384, 32768, 65536], clientGapsSeconds: [Double] = [0, 0.005, 0.01]) {
+        self.tokenBudgets = tokenBudgets
+        self.clientGapsSeconds = clientGapsSeconds
+    }
+
+    /// All grid points, budget-major.
+    public var points: [Point] {
+        tokenBudgets.flatMap { b in clientGapsSeconds.map { Point(tokenBudget: b, clientGapSeconds: $0) } }
+    }
+
+    /// Simulates every group at every point (`simulate(point, group)` returns the group's pairs) and makes the
+    /// leave-one-group-out choices. - Throws: ``SluiceError`` from `simulate`, or when fewer than two groups are given.
+    public func evaluate(
+        groups: [String], simulate: (Point, String) throws(SluiceError) -> [ValidationPair]
+    ) throws(SluiceError) -> Results {
+        guard groups.count >= 2 else {
+            throw .invalidValue(field: "groups", value: "\(groups.count)", allowed: "at least 2 (choices are made leave one group out)")
+        }
+        var pairs: [Point: [String: [ValidationPair]]] = [:]
+        for p in points {
+            for g in groups { pairs[p, default: [:]][g] = try simulate(p, g) }
+        }
+        var choice: [String: Point] = [:]
+        var heldOut: [ValidationPair] = []
+        for g in groups {
+            let best = points.min { a, b in
+                Self.objective(groups.filter { $0 != g }.flatMap { pairs[a]![$0]! })
+                    < Self.objective(groups.filter { $0 != g }.flatMap { pairs[b]![$0]! })
+            }!
+            choice[g] = best
+            heldOut += pairs[best]![g]!
+        }
+        return Results(pairs: pairs, choice: choice, heldOutPairs: heldOut)
+    }
+
+    /// Mean of the TTFT, TPOT and E2E median APEs of `pairs`.
+    public static func objective(_ pairs: [ValidationPair]) -> Double {
+        let r = ValidationReport(pairs: pairs, stepModels: [:])
+        return (r.ttft.medianAPE + r.tpot.medianAPE + r.e2e.medianAPE) / 3
+    }
+}

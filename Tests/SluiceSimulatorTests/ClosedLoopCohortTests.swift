@@ -1,0 +1,53 @@
+import SluiceCore
+import SluiceCatalog
+import SluiceSimulator
+import Testing
+
+/// Why measured closed loops show long TTFTs under load (issue 14): a client's round trip longer than a decode step
+/// brings clients that finished a few steps apart back as one cohort, and a cohort's prompts queue for prefill together.
+/// The leave-one-group-out choice of the serving settings never looks at the group it is judged on.
+struct ClosedLoopCohortTests {
+    static func run(clientGapSeconds: Double, tokenBudget: Int) throws -> ValidationPair {
+        let catalog = try CatalogLoader.bundled()
+        var limits = EngineLimits()
+        limits.maxBatchedTokens = tokenBudget
+        let d = Deployment(model: try catalog.model(named: "llama-3.1-8b"), gpu: try catalog.gpu(named: "h100-sxm"), limits: limits)
+        let spec = ReplicaSpec(deployment: d, scheduler: "vllm")
+        var validator = Validator(requestsPerClient: 6, minimumRequests: 12)
+        validator.clientGapSeconds = clientGapSeconds
+        let run = MeasuredConcurrencyRun(
+            label: "x:2", model: "llama-3.1-8b", gpu: "h100-sxm", tensorParallel: 1, dtype: "bf16", engine: nil, concurrency: 8,
+            inputTokens: 2000, outputTokens: 100, ttftSeconds: 1, tpotSeconds: 1)
+        return try validator.validate([run]) { _ throws(SluiceError) in (spec, "roofline") }.pairs[0]
+    }
+
+    @Test func aClientRoundTripLongerThanAStepKeepsClientsInCohorts() throws {
+        let staggered = try Self.run(clientGapSeconds: 0, tokenBudget: 8192)
+        let cohorts = try Self.run(clientGapSeconds: 0.005, tokenBudget: 8192)
+        // An 8,192-token budget prefills four 2,000-token prompts per step (~180 ms on an H100). Without a round trip
+        // the two groups of four alternate and each waits one step; with one, a group that finishes a step earlier is
+        // back before the other's prompts and makes it wait a second step. A budget that takes the whole cohort makes
+        // every client wait for all eight prompts.
+        let wholeCohort = try Self.run(clientGapSeconds: 0.005, tokenBudget: 32768)
+        #expect(cohorts.simulatedTTFT > 1.3 * staggered.simulatedTTFT, "cohort \(cohorts.simulatedTTFT) s vs staggered \(staggered.simulatedTTFT) s")
+        #expect(wholeCohort.simulatedTTFT > 1.2 * cohorts.simulatedTTFT)
+    }
+
+    @Test func theServingGridChoosesEachGroupsSettingsOnTheOtherGroups() throws {
+        // Group "odd" is best at budget 8192, every other group at 65536: "odd" must be judged at 65536, and the others
+        // at 65536 too (they outnumber "odd").
+        let grid = ServingGrid(tokenBudgets: [8192, 65536], clientGapsSeconds: [0])
+        let groups = ["a", "b", "c", "odd"]
+        let results = try grid.evaluate(groups: groups) { point, group throws(SluiceError) in
+            let good = (group == "odd") == (point.tokenBudget == 8192)
+            let simulated = good ? 1.0 : 2.0
+            return [ValidationPair(label: group, group: group, measuredTTFT: 1, simulatedTTFT: simulated, measuredTPOT: 1,
+                                   simulatedTPOT: simulated, measuredE2E: 1, simulatedE2E: simulated)]
+        }
+        #expect(results.choice["odd"]?.tokenBudget == 65536)
+        #expect(results.choice["a"]?.tokenBudget == 65536)
+        let oddHeldOut = try #require(results.heldOutPairs.first { $0.group == "odd" })
+        #expect(oddHeldOut.simulatedTTFT == 2.0)
+        #expect(throws: SluiceError.self) { try grid.evaluate(groups: ["a"]) { _, _ throws(SluiceError) in [] } }
+    }
+}
