@@ -36,7 +36,7 @@ struct ClosedLoopCohortTests {
     @Test func theServingGridChoosesEachGroupsSettingsOnTheOtherGroups() throws {
         // Group "odd" is best at budget 8192, every other group at 65536: "odd" must be judged at 65536, and the others
         // at 65536 too (they outnumber "odd").
-        let grid = ServingGrid(tokenBudgets: [8192, 65536], clientGapsSeconds: [0])
+        let grid = ServingGrid(tokenBudgets: [8192, 65536], clientGapsSeconds: [0], perSequenceOverheadsSeconds: [5e-6])
         let groups = ["a", "b", "c", "odd"]
         let results = try grid.evaluate(groups: groups) { point, group throws(SluiceError) in
             let good = (group == "odd") == (point.tokenBudget == 8192)

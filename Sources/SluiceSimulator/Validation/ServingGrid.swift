@@ -1,8 +1,10 @@
 public import SluiceCore
 
-/// Chooses the two serving settings that shape TTFT under load and that no kernel table shows: the engine's
-/// per-iteration token budget (how many waiting prompts one step may prefill) and the closed-loop client round trip
-/// (``Validator/clientGapSeconds``: whether finished clients come back as a cohort).
+/// Chooses what shapes latency under load and no concurrency-1 row can show: the engine's per-iteration token budget
+/// (how many waiting prompts one step may prefill), the closed-loop client round trip (``Validator/clientGapSeconds``:
+/// whether finished clients come back as a cohort) and the engine's host-side cost per running sequence per step
+/// (`RooflineParameters.perSequenceOverheadSeconds`: sampling, detokenizing and streaming each token, which grows
+/// with the batch and is invisible at batch 1).
 ///
 /// Every grid point is simulated for every configuration group; the choice for a group is made on the *other* groups
 /// (leave one group out), by the mean of the TTFT, TPOT and E2E median APEs over their pooled rows, and the group is
@@ -12,9 +14,11 @@ public struct ServingGrid: Sendable {
     public struct Point: Sendable, Hashable, Codable {
         public var tokenBudget: Int
         public var clientGapSeconds: Double
-        public init(tokenBudget: Int, clientGapSeconds: Double) {
+        public var perSequenceOverheadSeconds: Double
+        public init(tokenBudget: Int, clientGapSeconds: Double, perSequenceOverheadSeconds: Double) {
             self.tokenBudget = tokenBudget
             self.clientGapSeconds = clientGapSeconds
+            self.perSequenceOverheadSeconds = perSequenceOverheadSeconds
         }
     }
 
@@ -24,6 +28,8 @@ public struct ServingGrid: Sendable {
         public var pairs: [Point: [String: [ValidationPair]]]
         /// The point chosen for each group on the other groups.
         public var choice: [String: Point]
+        /// The point chosen on every group (what a calibration fitted on all the data uses).
+        public var chosenOnAll: Point
         /// Each group's rows at its held-out choice.
         public var heldOutPairs: [ValidationPair]
     }
@@ -32,15 +38,25 @@ public struct ServingGrid: Sendable {
     public var tokenBudgets: [Int]
     /// Client round trips tried, seconds: none, and the few milliseconds an HTTP benchmark client takes.
     public var clientGapsSeconds: [Double]
+    /// Host-side costs per sequence per step tried, seconds: the roofline default (5 µs) up to a Python front end's.
+    public var perSequenceOverheadsSeconds: [Double]
 
-    public init(tokenBudgets: [Int] = [8192, 16384, 32768, 65536], clientGapsSeconds: [Double] = [0, 0.005, 0.01]) {
+    public init(
+        tokenBudgets: [Int] = [8192, 32768, 65536], clientGapsSeconds: [Double] = [0, 0.005],
+        perSequenceOverheadsSeconds: [Double] = [5e-6, 25e-6, 50e-6, 75e-6]
+    ) {
         self.tokenBudgets = tokenBudgets
         self.clientGapsSeconds = clientGapsSeconds
+        self.perSequenceOverheadsSeconds = perSequenceOverheadsSeconds
     }
 
     /// All grid points, budget-major.
     public var points: [Point] {
-        tokenBudgets.flatMap { b in clientGapsSeconds.map { Point(tokenBudget: b, clientGapSeconds: $0) } }
+        tokenBudgets.flatMap { b in
+            clientGapsSeconds.flatMap { g in
+                perSequenceOverheadsSeconds.map { Point(tokenBudget: b, clientGapSeconds: g, perSequenceOverheadSeconds: $0) }
+            }
+        }
     }
 
     /// Simulates every group at every point (`simulate(point, group)` returns the group's pairs) and makes the
@@ -55,17 +71,19 @@ public struct ServingGrid: Sendable {
         for p in points {
             for g in groups { pairs[p, default: [:]][g] = try simulate(p, g) }
         }
+        func best(on chosen: [String]) -> Point {
+            points.min { a, b in
+                Self.objective(chosen.flatMap { pairs[a]![$0]! }) < Self.objective(chosen.flatMap { pairs[b]![$0]! })
+            }!
+        }
         var choice: [String: Point] = [:]
         var heldOut: [ValidationPair] = []
         for g in groups {
-            let best = points.min { a, b in
-                Self.objective(groups.filter { $0 != g }.flatMap { pairs[a]![$0]! })
-                    < Self.objective(groups.filter { $0 != g }.flatMap { pairs[b]![$0]! })
-            }!
-            choice[g] = best
-            heldOut += pairs[best]![g]!
+            let point = best(on: groups.filter { $0 != g })
+            choice[g] = point
+            heldOut += pairs[point]![g]!
         }
-        return Results(pairs: pairs, choice: choice, heldOutPairs: heldOut)
+        return Results(pairs: pairs, choice: choice, chosenOnAll: best(on: groups), heldOutPairs: heldOut)
     }
 
     /// Mean of the TTFT, TPOT and E2E median APEs of `pairs`.

@@ -76,19 +76,23 @@ struct EndToEndCalibration {
             }
             pairs += report.pairs
         }
+        var perSequenceOverhead: Double?
         if servingGrid {
             let grid = ServingGrid()
             let results = try grid.evaluate(groups: configurations.map(\.name)) { point, group throws(SluiceError) in
                 var v = validator
                 v.clientGapSeconds = point.clientGapSeconds
+                var parameters = heldOutParameters[group]!
+                parameters.perSequenceOverheadSeconds = point.perSequenceOverheadSeconds
                 return try v.validate(rowsByGroup[group]!) { run throws(SluiceError) in
                     let r = try Validate.replica(
-                        for: run, fleet: fleet, catalog: catalog, scheduler: "vllm", parameters: heldOutParameters[group], tokenBudget: point.tokenBudget)
+                        for: run, fleet: fleet, catalog: catalog, scheduler: "vllm", parameters: parameters, tokenBudget: point.tokenBudget)
                     return (r.spec, "held out")
                 }.pairs
             }
             print(Self.render(grid, results))
             pairs = results.heldOutPairs
+            perSequenceOverhead = results.chosenOnAll.perSequenceOverheadSeconds
         }
         let heldOut = ValidationReport(pairs: pairs, stepModels: [:])
         let servingNote = servingGrid
@@ -103,6 +107,11 @@ struct EndToEndCalibration {
         step.ttftMedianAPE = heldOut.ttft.medianAPE
         step.tpotMedianAPE = heldOut.tpot.medianAPE
         step.e2eMedianAPE = heldOut.e2e.medianAPE
+        func fileParameters(_ base: RooflineParameters) -> RooflineParameters {
+            var p = calibrator.withFittedValues(values, base: base)
+            if let perSequenceOverhead { p.perSequenceOverheadSeconds = perSequenceOverhead }
+            return p
+        }
         // One file per GPU and precision measured: its kernel calibration with the engine's fitted values.
         var written = Set<String>()
         for c in configurations {
@@ -112,7 +121,7 @@ struct EndToEndCalibration {
             let engineName = rowsByGroup[c.name]![0].engine ?? engine ?? "unknown"
             var f = CalibrationFile(
                 model: GPUWideCalibration.anyModel, gpu: c.deployment.gpu.name, tensorParallel: 1,
-                parameters: calibrator.withFittedValues(values, base: c.base!), fittedParameters: fit,
+                parameters: fileParameters(c.base!), fittedParameters: fit + (perSequenceOverhead == nil ? [] : ["perSequenceOverheadSeconds"]),
                 statistics: .init(points: configurations.reduce(0) { $0 + $1.points.count },
                                   medianAPEPercent: (stepFit.inSampleMedianAPE * 10_000).rounded() / 100, maxAPEPercent: 0),
                 sourceData: CalibrationFile.fileName(of: file),
@@ -131,18 +140,20 @@ struct EndToEndCalibration {
 
     /// Each grid point's errors over all groups (in sample, for reading only), then the held-out choices.
     static func render(_ grid: ServingGrid, _ results: ServingGrid.Results) -> String {
-        var t = TextTable(["token budget", "client gap ms", "TTFT APE", "TPOT APE", "E2E APE"])
+        var t = TextTable(["token budget", "client gap ms", "per-seq µs", "TTFT APE", "TPOT APE", "E2E APE"])
         for p in grid.points {
             let r = ValidationReport(pairs: results.pairs[p]!.values.flatMap { $0 }, stepModels: [:])
-            t.add([String(p.tokenBudget), fixed(p.clientGapSeconds * 1000, 1), ValidationPrinter.pct(r.ttft.medianAPE),
+            t.add([String(p.tokenBudget), fixed(p.clientGapSeconds * 1000, 1), fixed(p.perSequenceOverheadSeconds * 1e6, 0),
+                   ValidationPrinter.pct(r.ttft.medianAPE),
                    ValidationPrinter.pct(r.tpot.medianAPE), ValidationPrinter.pct(r.e2e.medianAPE)])
         }
         var counts: [ServingGrid.Point: Int] = [:]
         for p in results.choice.values { counts[p, default: 0] += 1 }
         let chosen = counts.sorted { $0.value > $1.value }.map {
-            "token budget \($0.key.tokenBudget), client gap \(fixed($0.key.clientGapSeconds * 1000, 1)) ms for \($0.value) of \(results.choice.count) groups"
+            "token budget \($0.key.tokenBudget), client gap \(fixed($0.key.clientGapSeconds * 1000, 1)) ms, \(fixed($0.key.perSequenceOverheadSeconds * 1e6, 0)) µs per sequence for \($0.value) of \(results.choice.count) groups"
         }
         return "serving grid, every group pooled (in sample, median APE):\n" + t.render()
-            + "\nchosen leave one group out: " + chosen.joined(separator: "; ") + "\n"
+            + "\nchosen leave one group out: " + chosen.joined(separator: "; ")
+            + "\nchosen on all groups (written to the files): \(fixed(results.chosenOnAll.perSequenceOverheadSeconds * 1e6, 0)) µs per sequence\n"
     }
 }

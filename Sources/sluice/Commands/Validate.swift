@@ -43,7 +43,7 @@ struct Validate: ParsableCommand {
 
     /// The closed-loop client round trip `validate` assumes when `--client-gap` is not given. Chosen with the TRT-LLM
     /// token budget below by `sluice calibrate --from-validate data/measured/concurrency.csv --serving-grid`, leave one
-    /// configuration group out (each group's choice made on the other twelve: 12 of 13 chose 5 ms, one 10 ms).
+    /// configuration group out (each group's choice made on the other twelve; every one chose 5 ms).
     static let defaultClientGapSeconds = 0.005
 
     /// Per-iteration token budget by engine when --chunk-size is not given: vLLM's online default and SGLang's
