@@ -11,14 +11,15 @@ extension Gateway {
     /// Seconds between checks that the client of a non-streamed request is still connected.
     static let disconnectPollSeconds = 0.1
 
-    /// Handles one request: the answer, or the gateway's own error; either way a ledger entry.
+    /// Handles one request: the answer, or the gateway's own error. Answers from an upstream (and failures after one
+    /// was tried) are written to the ledger; refusals before that are counted in `sluice_refused_total` by tenant and
+    /// code, not written one row each, so a flood of bad or keyless requests cannot grow the ledger.
     func handle(_ request: Request, context: GatewayRequestContext, path: String) async -> Response {
         var exchange = Exchange(id: ids.next(), receivedSeconds: GatewayClock.monotonicSeconds())
         do {
             return try await proxy(request, context: context, path: path, exchange: &exchange)
         } catch {
-            metrics.refused(code: error.code)
-            await ledger?.record(exchange.entry(status: Int(error.status.code), errorCode: error.code))
+            metrics.refused(code: error.code, tenant: exchange.tenant ?? error.tenant)
             var response = error.response()
             response.headers[Self.requestIDHeader] = exchange.id
             return response
@@ -34,24 +35,28 @@ extension Gateway {
 
     /// Checks, budgets, queues, routes and forwards. - Throws: ``OpenAIError`` when the gateway answers itself.
     func proxy(_ request: Request, context: GatewayRequestContext, path: String, exchange: inout Exchange) async throws(OpenAIError) -> Response {
-        let buffer: ByteBuffer
+        // The key first: a keyless client's body is never read into memory.
+        let tenant = tenants.mayRequireKey ? try await tenants.authenticate(request.headers[.authorization]) : nil
+        exchange.tenant = tenant?.name
+        let metadata = try RequestMetadata(
+            request.headers, classes: config.sloClasses, defaultClass: tenant?.sloClass, maxValueBytes: config.limits.maxHeaderValueBytes)
+        exchange.sloClass = metadata.sloClass
+        exchange.targets = metadata.targets
+        var buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: config.maxBodyBytes) } catch {
             throw OpenAIError(.contentTooLarge, "the request body exceeds \(config.maxBodyBytes) bytes", code: "body_too_large")
         }
-        let tenant = tenants.mayRequireKey ? try await tenants.authenticate(request.headers[.authorization]) : nil
-        exchange.tenant = tenant?.name
-        let metadata = try RequestMetadata(request.headers, classes: config.sloClasses, defaultClass: tenant?.sloClass)
-        exchange.sloClass = metadata.sloClass
-        exchange.targets = metadata.targets
-        let parsed = try Self.parse(Data(buffer.readableBytesView), path: path)
+        let parsed = try Self.parse(Data(buffer.readableBytesView), path: path, limits: config.limits)
+        if let normalized = parsed.normalizedBody { buffer = ByteBuffer(bytes: normalized) }
         exchange.model = parsed.model
         exchange.stream = parsed.stream
         exchange.promptTokens = parsed.promptTokensEstimate
         guard pool.serves(parsed.model) else {
             throw OpenAIError(.notFound, "model '\(parsed.model)' is not served; see GET /v1/models", code: "model_not_found")
         }
-        // Budget: reserve the worst case before anything is forwarded; settled to what was used once answered.
-        let maxOutput = parsed.maxTokens ?? Self.budgetDefaultMaxTokens
+        // Budget: reserve the worst case before anything is forwarded; settled to what was used once answered. The
+        // upstream is sent the same output limit (``Parsed/normalizedBody``), so the worst case is what it may generate.
+        let maxOutput = parsed.maxTokens
         let worstTokens = Double(parsed.promptTokensEstimate + maxOutput)
         var reservation: TenantRegistry.Reservation?
         if let tenant {
@@ -74,6 +79,8 @@ extension Gateway {
                 code: "slo_unattainable", retryAfterSeconds: 1)
         }
         var excluded = Set<Int>()
+        /// The last upstream's own error answer (status and body), passed on when no other upstream is left.
+        var upstreamError: (status: Int, body: ByteBuffer?, upstream: String)?
         while true {
             let lease: UpstreamPool.Lease?
             do {
@@ -94,6 +101,7 @@ extension Gateway {
             }
             guard let lease else {
                 await settlement.settle(tokens: 0, usd: 0)
+                if let upstreamError { throw Self.passOn(upstreamError) }
                 throw OpenAIError(
                     .serviceUnavailable, "no healthy upstream of '\(parsed.model)' is left to try", type: "server_error", code: "no_capacity",
                     retryAfterSeconds: 1)
@@ -118,19 +126,26 @@ extension Gateway {
                 metrics.cancelled(upstream: upstream.name)
                 await finish(&exchange, lease: lease, upstream: upstream, settlement: settlement, completionTokens: 0, status: 499, code: "client_disconnected")
                 throw OpenAIError(.init(code: 499), "the client disconnected; the upstream request was cancelled", code: "client_disconnected")
-            } catch is CollectFailed {
+            } catch let failed as CollectFailed {
+                if failed.timedOut {
+                    await finish(&exchange, lease: lease, upstream: upstream, settlement: settlement, completionTokens: maxOutput, status: 504, code: "upstream_timeout")
+                    throw OpenAIError(
+                        .gatewayTimeout, "upstream \(upstream.name) sent nothing for \(config.limits.upstreamReadTimeoutSeconds) s while answering",
+                        type: "server_error", code: "upstream_timeout")
+                }
                 await finish(&exchange, lease: lease, upstream: upstream, settlement: settlement, completionTokens: 0, status: 502, code: "upstream_failed")
                 throw OpenAIError(.badGateway, "upstream \(upstream.name) failed while answering", type: "server_error", code: "upstream_failed")
             } catch {
                 // Nothing streamed yet: mark it down and try another upstream (the health check brings it back).
-                await pool.release(lease)
+                metrics.inFlight(upstream: upstream.name, count: await pool.release(lease).inFlight)
                 await pool.setHealthy(lease.upstream, false)
                 excluded.insert(lease.upstream)
                 continue
             }
             if response.status.code >= 500 {
-                await pool.release(lease)
+                metrics.inFlight(upstream: upstream.name, count: await pool.release(lease).inFlight)
                 excluded.insert(lease.upstream)
+                upstreamError = (Int(response.status.code), answer, upstream.name)
                 continue
             }
             var headers: HTTPFields = [:]
@@ -177,8 +192,23 @@ extension Gateway {
     /// The client went away before the answer was complete.
     struct ClientDisconnected: Error {}
 
-    /// The upstream's answer failed after its head arrived.
-    struct CollectFailed: Error {}
+    /// The upstream's answer failed after its head arrived (`timedOut`: it went silent for the read timeout).
+    struct CollectFailed: Error {
+        var timedOut = false
+    }
+
+    /// An upstream's own error answer as the gateway's: its status, and its message when it sent OpenAI's error shape.
+    static func passOn(_ e: (status: Int, body: ByteBuffer?, upstream: String)) -> OpenAIError {
+        var message = "upstream \(e.upstream) answered \(e.status)"
+        if let body = e.body, let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+           let error = object["error"] as? [String: Any], let text = error["message"] as? String {
+            message += ": " + String(text.prefix(Self.maxPassedOnMessageCharacters))
+        }
+        return OpenAIError(.init(code: e.status), message, type: "server_error", code: "upstream_\(e.status)", retryAfterSeconds: 1)
+    }
+
+    /// Longest upstream error message passed on to a client, characters.
+    static let maxPassedOnMessageCharacters = 1000
 
     /// Sends `outgoing` and waits for the answer's head (and with `collecting`, its whole body), unless the client
     /// disconnects first: then the upstream request is cancelled and ``ClientDisconnected`` thrown.
@@ -190,8 +220,12 @@ extension Gateway {
         return try await withThrowingTaskGroup(of: (HTTPClientResponse, ByteBuffer?)?.self) { group in
             group.addTask {
                 let response = try await client.execute(outgoing, timeout: timeout)
-                guard collecting, response.status.code < 500 else { return (response, nil) }
-                do { return (response, try await response.body.collect(upTo: Self.maxResponseBytes)) } catch { throw CollectFailed() }
+                // A 5xx answer's body (its error message) is read too, to pass on when no other upstream is left.
+                guard collecting || response.status.code >= 500 else { return (response, nil) }
+                do { return (response, try await response.body.collect(upTo: Self.maxResponseBytes)) } catch {
+                    if response.status.code >= 500 { return (response, nil) }
+                    throw CollectFailed(timedOut: (error as? HTTPClientError) == .readTimeout)
+                }
             }
             group.addTask {
                 while channel.isActive { try await Task.sleep(for: .seconds(Self.disconnectPollSeconds)) }
@@ -253,10 +287,13 @@ extension Gateway {
                     }
                 }
             } catch {
-                // The upstream broke after bytes were sent: end the stream with a final SSE error event.
-                code = "upstream_failed"
-                finalStatus = 502
-                let event = "data: {\"error\":{\"message\":\"upstream \(upstream.name) failed mid-stream\",\"type\":\"server_error\",\"code\":\"upstream_failed\"}}\n\n"
+                // The upstream broke (or went silent for the read timeout) after bytes were sent: end the stream with a
+                // final SSE error event.
+                let timedOut = (error as? HTTPClientError) == .readTimeout
+                code = timedOut ? "upstream_timeout" : "upstream_failed"
+                finalStatus = timedOut ? 504 : 502
+                let what = timedOut ? "went silent for \(config.limits.upstreamReadTimeoutSeconds) s" : "failed"
+                let event = "data: {\"error\":{\"message\":\"upstream \(upstream.name) \(what) mid-stream\",\"type\":\"server_error\",\"code\":\"\(code!)\"}}\n\n"
                 try? await writer.write(ByteBuffer(string: event))
             }
             if let p = scanner.reportedPromptTokens { exchange.promptTokens = p }

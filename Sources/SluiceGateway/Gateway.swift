@@ -23,7 +23,10 @@ public struct Gateway: Sendable {
     /// The ledger (`nil`: nothing recorded).
     public let ledger: LedgerWriter?
     let ids = RequestIDs()
+    let connections = ConnectionCount()
     let logger: Logger
+    /// The lock on a SQLite ledger, held while the gateway lives (``LedgerFileLock``).
+    var ledgerLock: LedgerFileLock?
     /// Whether ``run(handlingSignals:onServerRunning:)`` shuts the client down and closes the store when it returns
     /// (both opened by ``open(config:)``).
     var ownsClient = false
@@ -55,6 +58,12 @@ public struct Gateway: Sendable {
         var configuration = HTTPClient.Configuration()
         let perHost = max(8, config.upstreams.map(\.maxConcurrency).max() ?? 8)
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: perHost)
+        // A refused connection fails the request at once (it is retried on another upstream), instead of AsyncHTTPClient's
+        // default of retrying with back-off until the connect timeout (10 s by default).
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .nanoseconds(Int64(config.limits.upstreamConnectTimeoutSeconds * 1e9))
+        // Silence from an upstream once the request is sent (before its head, or between chunks) ends the request.
+        configuration.timeout.read = .nanoseconds(Int64(config.limits.upstreamReadTimeoutSeconds * 1e9))
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }
 
@@ -63,14 +72,17 @@ public struct Gateway: Sendable {
     /// - Throws: ``LedgerError``, ``SluiceError``.
     public static func open(config: GatewayConfig) async throws -> Gateway {
         let store: (any LedgerStore)?
+        var lock: LedgerFileLock?
         switch config.ledger {
         case .none: store = nil
         case .sqlite(let path, let synchronous):
+            lock = try LedgerFileLock(ledgerPath: path)
             store = try SQLiteLedgerStore(path: path, synchronous: SQLiteLedgerStore.Synchronous(rawValue: synchronous) ?? .normal)
         case .postgres(let url): store = try await PostgresLedgerStore(url: url)
         }
         var gateway = try Gateway(config: config, client: upstreamClient(for: config), store: store)
         gateway.ownsClient = true
+        gateway.ledgerLock = lock
         return gateway
     }
 
@@ -100,16 +112,29 @@ public struct Gateway: Sendable {
     /// The HTTP application; `onServerRunning` is told the bound port.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: OpenAIErrorMiddleware(allowedMethods: [
+            "/v1/chat/completions": .post, "/v1/completions": .post, "/v1/models": .get, "/metrics": .get, "/health": .get, "/ready": .get,
+        ]))
         router.get("/health") { _, _ in Self.json(["status": "ok"]) }
         router.get("/ready") { _, _ in
             await pool.anyHealthy ? Self.json(["status": "ready"]) : OpenAIError(.serviceUnavailable, "no upstream is healthy", type: "server_error", code: "no_healthy_upstream", retryAfterSeconds: 1).response()
         }
-        router.get("/v1/models") { _, _ in
+        router.get("/v1/models") { request, _ in
+            // As OpenAI and LiteLLM do: with tenants configured, listing the models takes a key too.
+            if tenants.mayRequireKey {
+                do { _ = try await tenants.authenticate(request.headers[.authorization]) } catch let error as OpenAIError { return error.response() } catch { return OpenAIError(.unauthorized, "invalid API key", code: "invalid_api_key").response() }
+            }
             let data = pool.models.map { ["id": $0, "object": "model", "owned_by": "sluice"] }
             return Self.json(["object": "list", "data": data])
         }
-        router.get("/metrics") { _, _ in
-            Response(
+        router.get("/metrics") { request, _ in
+            if let expected = config.metricsKeySHA256 {
+                let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+                guard let presented, TenantRegistry.hash(presented) == expected.lowercased() else {
+                    return OpenAIError(.unauthorized, "/metrics takes the metrics key as 'Authorization: Bearer KEY'", code: "invalid_api_key").response()
+                }
+            }
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.text())))
         }
@@ -117,7 +142,9 @@ public struct Gateway: Sendable {
         router.post("/v1/completions") { request, context in await handle(request, context: context, path: "/v1/completions") }
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientHangUpHandler()])),
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                ClientHangUpHandler(), ConnectionGuard(limits: config.limits, count: connections),
+            ])),
             configuration: .init(address: .hostname(config.listen.host, port: config.listen.port), serverName: "sluice"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) })
     }
@@ -133,10 +160,16 @@ public struct Gateway: Sendable {
             defer { group.cancelAll() }
             if handlingSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
         }
-        if ownsClient {
-            try? await client.shutdown()
-            await ledger?.store.close()
-        }
+        await shutdown()
+    }
+
+    /// Shuts down what ``open(config:)`` opened (the upstream client and the store); nothing for a gateway given its
+    /// client. ``run(handlingSignals:onServerRunning:)`` calls it when it returns.
+    public func shutdown() async {
+        guard ownsClient else { return }
+        try? await client.shutdown()
+        await ledger?.store.close()
+        ledgerLock?.release()
     }
 
     /// Reloads the tenant store every `tenantRefreshSeconds` until cancelled.

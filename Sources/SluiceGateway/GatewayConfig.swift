@@ -76,6 +76,10 @@ public struct GatewayConfig: Sendable, Decodable {
     public var sloClasses: [String: SLOClassConfig] = [:]
     /// Output tokens assumed for a request's predicted cost before the gateway has seen any answer of its model.
     public var defaultExpectedOutputTokens = 256
+    /// Connection, timeout and length limits (``GatewayLimits``).
+    public var limits = GatewayLimits()
+    /// SHA-256 (hex) of the key `/metrics` requires as `Authorization: Bearer KEY` (`nil`: `/metrics` is open).
+    public var metricsKeySHA256: String?
 
     /// A tenant: its API key's SHA-256 (`sluice tenants hash-key KEY` prints it) and an optional budget.
     public struct TenantConfig: Sendable, Decodable {
@@ -114,7 +118,7 @@ public struct GatewayConfig: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case listen, router, maxBodyBytes, upstreamTimeoutSeconds, upstreams, ordering, maxQueueLength, maxQueueSeconds, tenants, ledger
-        case tenantRefreshSeconds, loadPollSeconds, defaultExpectedOutputTokens, sloClasses, queueBands, admission
+        case tenantRefreshSeconds, loadPollSeconds, defaultExpectedOutputTokens, sloClasses, queueBands, admission, limits, metricsKeySHA256
     }
 
     /// A request's priority band.
@@ -202,6 +206,8 @@ public struct GatewayConfig: Sendable, Decodable {
         sloClasses = try c.decodeIfPresent([String: SLOClassConfig].self, forKey: .sloClasses) ?? [:]
         queueBands = try c.decodeIfPresent([PriorityBand: QueueBand].self, forKey: .queueBands) ?? [:]
         admission = try c.decodeIfPresent(String.self, forKey: .admission) ?? "none"
+        limits = try c.decodeIfPresent(GatewayLimits.self, forKey: .limits) ?? GatewayLimits()
+        metricsKeySHA256 = try c.decodeIfPresent(String.self, forKey: .metricsKeySHA256)
         if (try? c.decodeIfPresent(String.self, forKey: .ledger)) == "none" {
             ledger = .none
         } else if let section = try c.decodeIfPresent(LedgerSection.self, forKey: .ledger) {
@@ -258,6 +264,10 @@ public struct GatewayConfig: Sendable, Decodable {
             throw .malformed(file: file, line: nil, field: "listen.port", reason: "must be 0...65535, got \(listen.port)")
         }
         guard maxBodyBytes > 0 else { throw .malformed(file: file, line: nil, field: "maxBodyBytes", reason: "must be positive") }
+        try limits.validate(file: file)
+        if let m = metricsKeySHA256, m.count != 64 || !m.allSatisfy(\.isHexDigit) {
+            throw .malformed(file: file, line: nil, field: "metricsKeySHA256", reason: "must be 64 hex digits (sluice tenants hash-key KEY)")
+        }
         _ = try RouterRegistry.make(named: router, seed: 0)
         guard RequestPolicyRegistry.names.contains(ordering) else {
             throw .malformed(file: file, line: nil, field: "ordering", reason: "'\(ordering)' is not one of \(RequestPolicyRegistry.names.joined(separator: ", "))")

@@ -55,10 +55,10 @@ struct GatewayMetrics: Sendable {
         ).set(to: Double(observations))
     }
 
-    func refused(code: String) {
+    func refused(code: String, tenant: String?) {
         registry.makeCounter(
             descriptor: .init(namespace: "sluice", metricName: "refused", unitName: "total", helpText: "Requests the gateway answered with an error itself"),
-            labels: [("code", code)]
+            labels: [("code", code), ("tenant", tenant ?? "")]
         ).increment()
     }
 

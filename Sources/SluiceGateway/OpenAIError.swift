@@ -14,6 +14,8 @@ public struct OpenAIError: Error, Sendable {
     public var code: String
     /// Seconds after which a retry may succeed.
     public var retryAfterSeconds: Int?
+    /// The tenant the refusal concerns when it is known before the request is (metrics only, never in the body).
+    public var tenant: String?
 
     /// Creates an error.
     public init(_ status: HTTPResponse.Status, _ message: String, type: String = "invalid_request_error", code: String, retryAfterSeconds: Int? = nil) {

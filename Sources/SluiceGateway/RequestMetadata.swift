@@ -28,21 +28,29 @@ struct RequestMetadata: Sendable {
     static let sessionHeaders = ["x-sluice-session-id", "x-session-id", "x-dynamo-session-id"]
 
     /// Reads the headers. - Throws: ``OpenAIError`` naming a header with a bad value.
-    init(_ headers: HTTPFields, classes: [String: GatewayConfig.SLOClassConfig] = [:], defaultClass: String? = nil) throws(OpenAIError) {
-        func value(_ names: [String]) -> (String, String)? {
+    init(
+        _ headers: HTTPFields, classes: [String: GatewayConfig.SLOClassConfig] = [:], defaultClass: String? = nil,
+        maxValueBytes: Int = GatewayLimits().maxHeaderValueBytes
+    ) throws(OpenAIError) {
+        func value(_ names: [String]) throws(OpenAIError) -> (String, String)? {
             for n in names {
-                if let name = HTTPField.Name(n), let v = headers[name] { return (n, v) }
+                guard let name = HTTPField.Name(n), let v = headers[name] else { continue }
+                // Values are stored in the ledger and echoed in errors: bounded.
+                guard v.utf8.count <= maxValueBytes else {
+                    throw OpenAIError(.badRequest, "header '\(n)' is \(v.utf8.count) bytes long; at most \(maxValueBytes)", code: "invalid_header")
+                }
+                return (n, v)
             }
             return nil
         }
         func milliseconds(_ names: [String]) throws(OpenAIError) -> Double? {
-            guard let (name, text) = value(names) else { return nil }
+            guard let (name, text) = try value(names) else { return nil }
             guard let v = Double(text), v > 0, v.isFinite else {
                 throw OpenAIError(.badRequest, "header '\(name)' must be a positive number of milliseconds, got '\(text)'", code: "invalid_header")
             }
             return v / 1000
         }
-        sloClass = value(["x-sluice-slo-class"])?.1 ?? defaultClass
+        sloClass = try value(["x-sluice-slo-class"])?.1 ?? defaultClass
         if let name = sloClass, !classes.isEmpty {
             guard let c = classes[name] else {
                 throw OpenAIError(
@@ -54,18 +62,18 @@ struct RequestMetadata: Sendable {
         targets.ttftSeconds = try milliseconds(Self.ttftHeaders) ?? targets.ttftSeconds
         targets.tpotSeconds = try milliseconds(Self.tpotHeaders) ?? targets.tpotSeconds
         targets.e2eSeconds = try milliseconds(["x-sluice-deadline-ms"]) ?? targets.e2eSeconds
-        if let (name, text) = value(["x-sluice-priority"]) {
+        if let (name, text) = try value(["x-sluice-priority"]) {
             guard let p = Int(text) else {
                 throw OpenAIError(.badRequest, "header '\(name)' must be an integer (higher is more important), got '\(text)'", code: "invalid_header")
             }
             priority = p
         }
-        if let (name, text) = value(["x-sluice-expected-output-tokens"]) {
+        if let (name, text) = try value(["x-sluice-expected-output-tokens"]) {
             guard let n = Int(text), n >= 1 else {
                 throw OpenAIError(.badRequest, "header '\(name)' must be a positive integer, got '\(text)'", code: "invalid_header")
             }
             expectedOutputTokens = n
         }
-        sessionID = value(Self.sessionHeaders)?.1
+        sessionID = try value(Self.sessionHeaders)?.1
     }
 }

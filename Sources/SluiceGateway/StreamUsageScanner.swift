@@ -50,19 +50,25 @@ struct StreamUsageScanner: Sendable {
         }
     }
 
+    /// A reported token count this large or larger is not believed (no context window holds 100 M tokens).
+    static let implausibleTokens = 100_000_000
+
     private static let newline = UInt8(ascii: "\n")
     private static let space = UInt8(ascii: " ")
 
     private mutating func feed(_ byte: UInt8) {
         if var n = number {
             if byte >= 0x30 && byte <= 0x39 {
-                n.value = n.value &* 10 &+ Int(byte - 0x30)
+                // Saturates instead of wrapping: a count near 2^64 must not become negative (and give budget back).
+                n.value = min(Self.implausibleTokens, n.value * 10 + Int(byte - 0x30))
                 number = n
                 started = true
                 return
             }
             if byte == Self.space && !started { return }
-            if n.completion { reportedCompletionTokens = n.value } else { reportedPromptTokens = n.value }
+            // An implausible count is ignored: the events counted (or the reservation) stand instead.
+            let value = n.value < Self.implausibleTokens ? n.value : nil
+            if n.completion { reportedCompletionTokens = value } else { reportedPromptTokens = value }
             number = nil
             started = false
         }

@@ -127,9 +127,11 @@ actor TenantRegistry {
             b.lastSeconds = now
             guard b.tokens >= 1 else {
                 buckets[tenant.name] = b
-                throw OpenAIError(
+                var error = OpenAIError(
                     .tooManyRequests, "tenant \(tenant.name) is over its \(rpm) requests per minute", type: "rate_limit_error",
                     code: "rate_limited", retryAfterSeconds: max(1, Int(((1 - b.tokens) * 60 / capacity).rounded(.up))))
+                error.tenant = tenant.name
+                throw error
             }
             b.tokens -= 1
             buckets[tenant.name] = b
@@ -149,6 +151,18 @@ actor TenantRegistry {
     /// - Throws: ``OpenAIError`` 429 with `Retry-After` when over budget, 503 when the shared store is unreachable.
     func reserve(tenant: String, tokens: Double, usd: Double, now: Double) async throws(OpenAIError) -> Reservation? {
         guard let budget = ledger.budgets[tenant] else { return nil }
+        // A worst case larger than the whole budget can never fit, however long the client waits: say so, and how to fix it.
+        if let limit = budget.tokensPerPeriod, tokens > limit {
+            throw OpenAIError(
+                .badRequest,
+                "the request may use \(Int(tokens)) tokens (prompt + max_tokens), more than tenant \(tenant)'s whole budget of \(Int(limit)) per period; lower max_tokens",
+                code: "request_exceeds_budget")
+        }
+        if let limit = budget.usdPerPeriod, usd > limit {
+            throw OpenAIError(
+                .badRequest, "the request may cost $\(usd), more than tenant \(tenant)'s whole budget of $\(limit) per period; lower max_tokens",
+                code: "request_exceeds_budget")
+        }
         let period = ledger.period(tenant: tenant, now: now)
         let fits: Bool
         if let shared {

@@ -215,11 +215,27 @@ actor UpstreamPool {
         for u in upstreams.indices where upstreams[u].model == model {
             let cost = upstreams[u].isTokenPriced
                 ? upstreams[u].tokenCharge(promptTokens: promptTokens, completionTokens: maxOutputTokens)
-                : max(gpuSecondsPerToken[u] ?? 0, Self.coldGPUSecondsPerToken) * Double(maxOutputTokens) * upstreams[u].pricePerHourUSD / 3600
+                : worstCaseGPUSeconds(u, promptTokens: promptTokens, maxOutputTokens: maxOutputTokens) * upstreams[u].pricePerHourUSD / 3600
             worst = max(worst, cost)
         }
         return worst
     }
+
+    /// The most GPU time a request can be charged on `u`: its prefill and every decode step alone on the engine (a
+    /// request's share of a step is at most the whole step), from the upstream's step-time model (its calibrated prior,
+    /// then what it learned) with ``worstCaseSpeedMargin``; else the running GPU-seconds per token with the same margin;
+    /// else the cold-start rate. A request that still costs more is charged in full when it settles.
+    private func worstCaseGPUSeconds(_ u: Int, promptTokens: Int, maxOutputTokens: Int) -> Double {
+        if learners[u].isWarm {
+            let alone = learners[u].gpuSecondsShare(promptTokens: promptTokens, outputTokens: Double(maxOutputTokens), concurrency: 1)
+            return alone * Self.worstCaseSpeedMargin
+        }
+        if let rate = gpuSecondsPerToken[u] { return rate * Double(maxOutputTokens) * Self.worstCaseSpeedMargin }
+        return Self.coldGPUSecondsPerToken * Double(maxOutputTokens)
+    }
+
+    /// How much slower than its step-time model an upstream may run before a USD reservation falls short.
+    static let worstCaseSpeedMargin = 2.0
 
     /// Requests waiting for a slot.
     var queueLength: Int { waiters.count }

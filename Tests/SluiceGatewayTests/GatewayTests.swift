@@ -47,21 +47,42 @@ struct GatewayTests {
             // One health check at start-up, none during a test: a loaded machine must not mark a fake upstream down.
             configured.loadPollSeconds = 3600
             configure(&configured)
-            let gateway = try Gateway(config: configured, store: store)
+            // The gateway's own upstream client (fails fast on refused connections, times out silent upstreams).
+            let client = Gateway.upstreamClient(for: configured)
+            let gateway = try Gateway(config: configured, client: client, store: store)
             let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
             group.addTask { try await gateway.run(handlingSignals: false) { continuation.yield($0) } }
             var gatewayPort = 0
             for await p in stream { gatewayPort = p; break }
-            try await body("http://127.0.0.1:\(gatewayPort)")
+            do { try await body("http://127.0.0.1:\(gatewayPort)") } catch {
+                group.cancelAll()
+                try? await group.waitForAll()
+                try? await client.shutdown()
+                throw error
+            }
             group.cancelAll()
+            try? await group.waitForAll()
+            try? await client.shutdown()
         }
     }
 
     /// A fake engine: answers chat completions (JSON, or SSE in three chunks) naming itself; `failing` answers 500.
     static func upstreamApp(name: String, failing: Bool, onRunning: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
         let router = Router()
-        router.post("/v1/chat/completions") { request, _ -> Response in
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ -> Response in
             if failing { return Response(status: .internalServerError) }
+            if name.hasPrefix("oom") {
+                let error = #"{"error":{"message":"CUDA out of memory","type":"server_error","code":"oom"}}"#
+                return Response(status: .internalServerError, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: error)))
+            }
+            if name.hasPrefix("stall") {
+                // Sends its head and one chunk, then goes silent.
+                return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"))
+                    try await Task.sleep(for: .seconds(60))
+                    try await writer.finish(nil)
+                })
+            }
             if name.hasPrefix("slow") { try await Task.sleep(for: .milliseconds(400)) }
             let body = try await request.body.collect(upTo: 1 << 20)
             let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] ?? [:]
@@ -96,10 +117,15 @@ struct GatewayTests {
                     try await writer.finish(nil)
                 })
             }
-            let usage = name.hasPrefix("usage") ? ",\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}" : ""
-            let answer = "{\"object\":\"chat.completion\",\"by\":\"\(name)\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"hello\"}}]\(usage)}"
+            var usage = name.hasPrefix("usage") ? ",\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}" : ""
+            if name.hasPrefix("huge") { usage = ",\"usage\":{\"prompt_tokens\":18446744073709551615,\"completion_tokens\":18446744073709551615}" }
+            // "echo" upstreams return the body they received, to show what the gateway forwarded.
+            let received = name.hasPrefix("echo") ? ",\"received\":" + String(buffer: body) : ""
+            let answer = "{\"object\":\"chat.completion\",\"by\":\"\(name)\",\"choices\":[{\"message\":{\"role\":\"assistant\",\"content\":\"hello\"}}]\(usage)\(received)}"
             return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: answer)))
         }
+        router.post("/v1/chat/completions", use: handler)
+        router.post("/v1/completions", use: handler)
         return Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { onRunning($0.localAddress?.port ?? 0) })
@@ -186,8 +212,8 @@ struct GatewayTests {
             }
             let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/metrics"), timeout: .seconds(5))
             let exposition = String(buffer: try await metrics.body.collect(upTo: 1 << 20))
-            #expect(exposition.contains("sluice_refused_total{code=\"invalid_json\"} 1"), "\(exposition.prefix(400))")
-            #expect(exposition.contains("sluice_refused_total{code=\"model_not_found\"} 1"))
+            #expect(exposition.contains("sluice_refused_total{code=\"invalid_json\",tenant=\"\"} 1"), "\(exposition.prefix(400))")
+            #expect(exposition.contains("sluice_refused_total{code=\"model_not_found\",tenant=\"\"} 1"))
             let models = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/v1/models"), timeout: .seconds(5))
             let text = String(buffer: try await models.body.collect(upTo: 1 << 16))
             #expect(text.contains("\"id\":\"tiny\""))

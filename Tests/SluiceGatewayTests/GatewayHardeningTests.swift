@@ -1,0 +1,257 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import SluiceCore
+import SluiceGateway
+import SluiceLedger
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a careless or hostile client found (issue 15), each as a test: JSON types, output limits the upstream honours,
+/// token-id prompts, OpenAI-shaped errors everywhere, bounded strings, upstream errors and silences, huge token
+/// counts, keys before bodies, slow heads, connection caps, and one SQLite ledger per gateway.
+struct GatewayHardeningTests {
+    typealias G = GatewayTests
+
+    static func errorCode(_ body: String) -> String? {
+        let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]
+        return (object?["error"] as? [String: Any])?["code"] as? String
+    }
+
+    static func get(_ url: String, headers: [(String, String)] = []) async throws -> (status: Int, headers: [String: String], body: String) {
+        var request = HTTPClientRequest(url: url)
+        for (k, v) in headers { request.headers.add(name: k, value: v) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        var h: [String: String] = [:]
+        for field in response.headers { h[field.name.lowercased()] = field.value }
+        return (Int(response.status.code), h, String(buffer: body))
+    }
+
+    @Test func integersAndBooleansAreCheckedAsJSONTypes() async throws {
+        try await G.withGateway(upstreams: [("a", false)]) { base in
+            let ok = [
+                #"{"model":"tiny","max_tokens":1,"messages":[{"role":"user","content":"x"}]}"#,
+                #"{"model":"tiny","max_completion_tokens":1,"messages":[{"role":"user","content":"x"}]}"#,
+                #"{"model":"tiny","stream":false,"max_tokens":null,"messages":[{"role":"user","content":"x"}]}"#,
+            ]
+            for body in ok {
+                let r = try await G.post(base + "/v1/chat/completions", body)
+                #expect(r.status == 200, "\(body): \(r.body)")
+            }
+            let bad: [(String, String)] = [
+                (#"{"model":"tiny","stream":1,"messages":[{"role":"user","content":"x"}]}"#, "invalid_stream"),
+                (#"{"model":"tiny","max_tokens":true,"messages":[{"role":"user","content":"x"}]}"#, "invalid_max_tokens"),
+                (#"{"model":"tiny","max_tokens":1.5,"messages":[{"role":"user","content":"x"}]}"#, "invalid_max_tokens"),
+                (#"{"model":"tiny","max_tokens":18446744073709551615,"messages":[{"role":"user","content":"x"}]}"#, "invalid_max_tokens"),
+            ]
+            for (body, code) in bad {
+                let r = try await G.post(base + "/v1/chat/completions", body)
+                #expect(r.status == 400 && Self.errorCode(r.body) == code, "\(body): \(r.status) \(r.body)")
+            }
+        }
+    }
+
+    @Test func theUpstreamIsSentTheOutputLimitTheBudgetReserved() async throws {
+        try await G.withGateway(upstreams: [("echo", false)], configure: { c in c.limits.defaultMaxTokens = 77 }) { base in
+            func forwarded(_ body: String) async throws -> [String: Any] {
+                let r = try await G.post(base + "/v1/chat/completions", body)
+                #expect(r.status == 200, "\(r.body)")
+                let object = try JSONSerialization.jsonObject(with: Data(r.body.utf8)) as? [String: Any]
+                return try #require(object?["received"] as? [String: Any])
+            }
+            let both = try await forwarded(#"{"model":"tiny","max_tokens":1000,"max_completion_tokens":2,"messages":[{"role":"user","content":"x"}]}"#)
+            #expect(both["max_tokens"] as? Int == 2 && both["max_completion_tokens"] as? Int == 2)
+            let neither = try await forwarded(#"{"model":"tiny","messages":[{"role":"user","content":"x"}]}"#)
+            #expect(neither["max_tokens"] as? Int == 77)
+            let newField = try await forwarded(#"{"model":"tiny","max_completion_tokens":5,"messages":[{"role":"user","content":"x"}]}"#)
+            #expect(newField["max_tokens"] as? Int == 5)
+            let unchanged = try await forwarded(#"{"model":"tiny","max_tokens":9,"user":"u","messages":[{"role":"user","content":"x"}]}"#)
+            #expect(unchanged["max_tokens"] as? Int == 9 && unchanged["user"] as? String == "u")
+        }
+        // A worst case larger than the whole budget is a 400 saying so, not a 429 whose retry can never succeed.
+        try await G.withGateway(upstreams: [("a", false)], configure: { c in
+            c.tenants = [GatewayConfig.TenantConfig(
+                name: "small", keySHA256: APIKeys.sha256Hex("small-key"), budget: TenantBudget(tokensPerPeriod: 500, periodSeconds: G.periodLongerThanAnyTest))]
+        }) { base in
+            let auth = [("authorization", "Bearer small-key")]
+            let r = try await G.post(base + "/v1/chat/completions", #"{"model":"tiny","messages":[{"role":"user","content":"x"}]}"#, headers: auth)
+            #expect(r.status == 400 && Self.errorCode(r.body) == "request_exceeds_budget" && r.headers["retry-after"] == nil, "\(r.body)")
+            // max_tokens 1000 with max_completion_tokens 2 reserves 1 + 2 tokens: 100 of them fit in 500 tokens... each.
+            var admitted = 0
+            for _ in 0..<3 {
+                let ok = try await G.post(
+                    base + "/v1/chat/completions", #"{"model":"tiny","max_tokens":1000,"max_completion_tokens":2,"messages":[{"role":"user","content":"x"}]}"#,
+                    headers: auth)
+                if ok.status == 200 { admitted += 1 }
+            }
+            #expect(admitted == 3)
+        }
+    }
+
+    @Test func tokenIDPromptsArePassedThrough() async throws {
+        try await G.withGateway(upstreams: [("echo", false)]) { base in
+            for prompt in ["[1, 2, 3]", "[[1, 2], [3]]", "\"text\"", "[\"a\", \"b\"]"] {
+                let r = try await G.post(base + "/v1/completions", #"{"model":"tiny","max_tokens":4,"prompt":\#(prompt)}"#)
+                #expect(r.status == 200, "\(prompt): \(r.body)")
+            }
+            for prompt in ["[1.5]", "[-1]", "[[]]", "[]", "{}"] {
+                let r = try await G.post(base + "/v1/completions", #"{"model":"tiny","max_tokens":4,"prompt":\#(prompt)}"#)
+                #expect(r.status == 400 && Self.errorCode(r.body) == "invalid_prompt", "\(prompt): \(r.body)")
+            }
+        }
+    }
+
+    @Test func routerErrorsAreOpenAIShaped() async throws {
+        try await G.withGateway(upstreams: [("a", false)]) { base in
+            let get = try await Self.get(base + "/v1/chat/completions")
+            #expect(get.status == 405 && get.headers["allow"] == "POST" && Self.errorCode(get.body) == "method_not_allowed", "\(get.body)")
+            let unknown = try await Self.get(base + "/v2/nothing")
+            #expect(unknown.status == 404 && Self.errorCode(unknown.body) == "not_found")
+            let postModels = try await G.post(base + "/v1/models", "{}")
+            #expect(postModels.status == 405 && postModels.headers["allow"] == "GET")
+        }
+    }
+
+    @Test func longStringsAreRefusedNotStoredOrEchoed() async throws {
+        try await G.withGateway(upstreams: [("a", false)]) { base in
+            let longModel = String(repeating: "m", count: 300_000)
+            let r = try await G.post(base + "/v1/chat/completions", #"{"model":"\#(longModel)","messages":[{"role":"user","content":"x"}]}"#)
+            #expect(r.status == 400 && Self.errorCode(r.body) == "invalid_model" && r.body.count < 1000)
+            let session = try await G.post(base + "/v1/chat/completions", G.chat, headers: [("x-sluice-session-id", String(repeating: "s", count: 5000))])
+            #expect(session.status == 400 && Self.errorCode(session.body) == "invalid_header" && session.body.count < 1000)
+        }
+    }
+
+    @Test func anUpstreamsOwnErrorIsPassedOnAndARefusedConnectionFailsOverAtOnce() async throws {
+        try await G.withGateway(upstreams: [("oom", false)]) { base in
+            let r = try await G.post(base + "/v1/chat/completions", G.chat)
+            #expect(r.status == 500 && r.body.contains("CUDA out of memory") && Self.errorCode(r.body) == "upstream_500", "\(r.body)")
+        }
+        // Port 1 refuses connections: the request moves to the live upstream without AsyncHTTPClient's 10 s of retries.
+        try await G.withGateway(upstreams: [("a", false)], configure: { c in
+            c.upstreams.insert(.init(name: "dead", url: "http://127.0.0.1:1", model: "tiny", pricePerHourUSD: 1, maxConcurrency: 8), at: 0)
+        }) { base in
+            let start = ContinuousClock.now
+            let r = try await G.post(base + "/v1/chat/completions", G.chat)
+            #expect(r.status == 200 && r.headers["x-sluice-upstream"] == "a")
+            #expect(ContinuousClock.now - start < .seconds(3))
+        }
+    }
+
+    @Test func aSilentUpstreamEndsTheStreamWithAnError() async throws {
+        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = 0.5 }) { base in
+            let start = ContinuousClock.now
+            let r = try await G.post(base + "/v1/chat/completions", #"{"model":"tiny","stream":true,"messages":[{"role":"user","content":"x"}]}"#)
+            #expect(r.status == 200 && r.body.contains("upstream_timeout"), "\(r.body)")
+            #expect(ContinuousClock.now - start < .seconds(20))
+        }
+    }
+
+    @Test func hugeTokenCountsNeitherWrapNorGiveBudgetBack() async throws {
+        let store = try GatewayLedgerTests.store()
+        try await G.withGateway(upstreams: [("huge", false)], store: store) { base in
+            let r = try await G.post(base + "/v1/chat/completions", G.chat)
+            #expect(r.status == 200)
+        }
+        let entry = try #require(try await store.recentEntries(limit: 1).first)
+        #expect(entry.completionTokens == 8 && entry.promptTokens >= 0 && entry.costUSD >= 0, "\(entry)")
+    }
+
+    @Test func theKeyIsCheckedBeforeTheBodyAndModelsAndMetricsTakeKeys() async throws {
+        try await G.withGateway(upstreams: [("a", false)], configure: { c in
+            c.tenants = [GatewayConfig.TenantConfig(name: "team", keySHA256: APIKeys.sha256Hex("team-key"))]
+            c.metricsKeySHA256 = APIKeys.sha256Hex("metrics-key")
+        }) { base in
+            let big = "{\"model\":\"tiny\",\"messages\":[{\"role\":\"user\",\"content\":\"" + String(repeating: "x", count: 2 << 20) + "\"}]}"
+            let keyless = try await G.post(base + "/v1/chat/completions", big)
+            #expect(keyless.status == 401 && Self.errorCode(keyless.body) == "invalid_api_key")
+            #expect(try await Self.get(base + "/v1/models").status == 401)
+            #expect(try await Self.get(base + "/v1/models", headers: [("authorization", "Bearer team-key")]).status == 200)
+            #expect(try await Self.get(base + "/metrics").status == 401)
+            let metrics = try await Self.get(base + "/metrics", headers: [("authorization", "Bearer metrics-key")])
+            #expect(metrics.status == 200 && metrics.body.contains("sluice_refused_total{code=\"invalid_api_key\",tenant=\"\"}"))
+        }
+    }
+
+    /// A raw TCP connection to `port` that sends `bytes`; returns how long the server took to close it (nil: it did not
+    /// within `waitSeconds`).
+    static func secondsUntilClosed(port: Int, sending bytes: String, waitSeconds: Double) -> Double? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return 0 }
+        _ = bytes.withCString { send(fd, $0, strlen($0), 0) }
+        var timeout = timeval(tv_sec: Int(waitSeconds), tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let start = Date()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n == 0 { return Date().timeIntervalSince(start) }
+            if n < 0 { return errno == ECONNRESET ? Date().timeIntervalSince(start) : nil }
+        }
+    }
+
+    @Test func slowHeadsAndSlowBodiesAreCutOffAndConnectionsAreCapped() async throws {
+        try await G.withGateway(upstreams: [("a", false)], configure: { c in
+            c.limits.headerTimeoutSeconds = 0.5
+            c.limits.bodyTimeoutSeconds = 0.5
+        }) { base in
+            let port = Int(base.split(separator: ":").last!)!
+            // An incomplete head, then silence (slowloris).
+            let head = Self.secondsUntilClosed(port: port, sending: "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n", waitSeconds: 10)
+            #expect(head != nil && head! < 5, "closed after \(String(describing: head)) s")
+            // A complete head promising a body that never comes.
+            let body = Self.secondsUntilClosed(
+                port: port, sending: "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{", waitSeconds: 10)
+            #expect(body != nil && body! < 5, "closed after \(String(describing: body)) s")
+        }
+        // Over the connection cap: three held open (within a long header timeout), the fourth is closed at once; without
+        // the cap it would be answered and kept alive.
+        try await G.withGateway(upstreams: [("a", false)], configure: { c in
+            c.limits.headerTimeoutSeconds = 30
+            c.limits.maxConnections = 3
+        }) { base in
+            let port = Int(base.split(separator: ":").last!)!
+            let held = (0..<3).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
+            defer { for fd in held { close(fd) } }
+            for fd in held {
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let over = Self.secondsUntilClosed(port: port, sending: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", waitSeconds: 5)
+            #expect(over != nil && over! < 2, "closed after \(String(describing: over)) s")
+        }
+    }
+
+    @Test func twoGatewaysCannotShareOneSQLiteLedger() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gw-lock-\(UUID().uuidString).db").path
+        var config = GatewayConfig(listen: .init(host: "127.0.0.1", port: 0), upstreams: [.init(name: "a", url: "http://127.0.0.1:1", model: "tiny")])
+        config.ledger = .sqlite(path: path, synchronous: "normal")
+        let first = try await Gateway.open(config: config)
+        do {
+            _ = try await Gateway.open(config: config)
+            Issue.record("a second gateway opened the same SQLite ledger")
+        } catch {
+            #expect("\(error)".contains("postgres"), "\(error)")
+        }
+        await first.shutdown()
+        // Released with its gateway: the file can be opened again.
+        let again = try await Gateway.open(config: config)
+        await again.shutdown()
+    }
+}
