@@ -18,6 +18,12 @@ public actor EmulatedEngine {
     public private(set) var generationTokensTotal = 0
     /// Requests finished.
     public private(set) var finishedTotal = 0
+    /// Time to first token (submission to first token) and between tokens, as the engine delivered them.
+    private(set) var ttft = LatencyHistogram(bounds: LatencyHistogram.ttftBounds)
+    private(set) var interToken = LatencyHistogram(bounds: LatencyHistogram.interTokenBounds)
+    /// Per request in flight: when it was submitted and when its last token was delivered, seconds.
+    private var submittedSeconds: [Int: Double] = [:]
+    private var lastTokenSeconds: [Int: Double] = [:]
 
     /// One output token of a request, or its end.
     public enum Token: Sendable, Hashable {
@@ -49,6 +55,7 @@ public actor EmulatedEngine {
             throw .invalidValue(field: "prompt", value: "\(promptTokens) tokens", allowed: "a request the engine can hold (\(reason))")
         }
         promptTokensTotal += promptTokens
+        submittedSeconds[id] = now()
         let (stream, continuation) = AsyncStream.makeStream(of: Token.self)
         // A consumer that goes away (the HTTP client disconnected) aborts the request in the engine.
         continuation.onTermination = { reason in
@@ -76,9 +83,16 @@ public actor EmulatedEngine {
                 return
             }
             try? await Task.sleep(until: origin + .seconds(end), clock: .continuous)
-            model.finishIteration(nowSeconds: max(end, now()))
+            let delivered = max(end, now())
+            model.finishIteration(nowSeconds: delivered)
             for e in model.emitted {
                 generationTokensTotal += 1
+                if let last = lastTokenSeconds[e.requestID] {
+                    interToken.observe(delivered - last)
+                } else if let submitted = submittedSeconds.removeValue(forKey: e.requestID) {
+                    ttft.observe(delivered - submitted)
+                }
+                lastTokenSeconds[e.requestID] = e.finished ? nil : delivered
                 streams[e.requestID]?.yield(.token(index: e.generatedTokens, last: e.finished))
                 if e.finished {
                     finishedTotal += 1
@@ -91,6 +105,8 @@ public actor EmulatedEngine {
 
     /// Drops request `id` whose consumer went away.
     private func abort(_ id: Int) {
+        submittedSeconds.removeValue(forKey: id)
+        lastTokenSeconds.removeValue(forKey: id)
         guard streams.removeValue(forKey: id) != nil else { return }
         model.abort(requestID: id)
         abortedTotal += 1
@@ -101,6 +117,8 @@ public actor EmulatedEngine {
 
     private func deliverRejections() {
         for r in model.rejected {
+            submittedSeconds.removeValue(forKey: r.requestID)
+            lastTokenSeconds.removeValue(forKey: r.requestID)
             streams[r.requestID]?.yield(.rejected(reason: r.reason))
             streams.removeValue(forKey: r.requestID)?.finish()
         }
@@ -122,6 +140,8 @@ public actor EmulatedEngine {
         public var preemptions: Int
         /// Prompt tokens admitted, output tokens produced, requests finished.
         public var promptTokens: Int, generationTokens: Int, finished: Int
+        /// Latencies as delivered.
+        var ttft: LatencyHistogram, interToken: LatencyHistogram
     }
 
     /// The current figures.
@@ -129,6 +149,6 @@ public actor EmulatedEngine {
         Snapshot(
             running: model.runningCount, waiting: model.waitingCount, kvUsage: model.kvUsage, blockSizeTokens: model.kvBlockSizeTokens,
             blocks: model.kvBlockCount, preemptions: model.preemptions, promptTokens: promptTokensTotal, generationTokens: generationTokensTotal,
-            finished: finishedTotal)
+            finished: finishedTotal, ttft: ttft, interToken: interToken)
     }
 }

@@ -6,9 +6,10 @@ import SluiceCore
 
 /// The OpenAI-compatible HTTP face of an ``EmulatedEngine``: `POST /v1/chat/completions` and `/v1/completions`
 /// (streamed token by token as SSE, or whole), `GET /v1/models`, `/health`, and `GET /metrics` with vLLM's metric
-/// names (`vllm:num_requests_running`, `vllm:num_requests_waiting`, `vllm:kv_cache_usage_perc`,
-/// `vllm:cache_config_info`, `vllm:num_preemptions_total`, `vllm:prompt_tokens_total`, `vllm:generation_tokens_total`),
-/// so a gateway reads it as it reads vLLM.
+/// names and HELP texts (`vllm:num_requests_running`, `vllm:num_requests_waiting`, `vllm:kv_cache_usage_perc`,
+/// `vllm:cache_config_info`, `vllm:num_preemptions_total`, `vllm:prompt_tokens_total`, `vllm:generation_tokens_total`,
+/// `vllm:request_success_total`, and the histograms `vllm:time_to_first_token_seconds` and
+/// `vllm:time_per_output_token_seconds` with vLLM's buckets), so a gateway or a dashboard reads it as it reads vLLM.
 ///
 /// The answer's text is one short word per token; its length is the request's `max_tokens` (or
 /// `max_completion_tokens`), else ``defaultOutputTokens``, capped by the engine's limits. Prompt tokens are estimated as
@@ -40,25 +41,22 @@ public struct EngineServer: Sendable {
         router.get("/metrics") { _, _ in
             let s = await engine.snapshot()
             let m = "model_name=\"\(servedModelName)\""
-            let text = """
-                # TYPE vllm:num_requests_running gauge
-                vllm:num_requests_running{\(m)} \(s.running)
-                # TYPE vllm:num_requests_waiting gauge
-                vllm:num_requests_waiting{\(m)} \(s.waiting)
-                # TYPE vllm:kv_cache_usage_perc gauge
-                vllm:kv_cache_usage_perc{\(m)} \(s.kvUsage)
-                # TYPE vllm:cache_config_info gauge
-                vllm:cache_config_info{block_size="\(s.blockSizeTokens)",num_gpu_blocks="\(s.blocks)"} 1
-                # TYPE vllm:num_preemptions_total counter
-                vllm:num_preemptions_total{\(m)} \(s.preemptions)
-                # TYPE vllm:prompt_tokens_total counter
-                vllm:prompt_tokens_total{\(m)} \(s.promptTokens)
-                # TYPE vllm:generation_tokens_total counter
-                vllm:generation_tokens_total{\(m)} \(s.generationTokens)
-                # TYPE vllm:request_success_total counter
-                vllm:request_success_total{\(m)} \(s.finished)
-
-                """
+            var text = ""
+            func series(_ name: String, _ type: String, _ help: String, _ labels: String, _ value: String) {
+                text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name){\(labels)} \(value)\n"
+            }
+            series("vllm:num_requests_running", "gauge", "Number of requests in model execution batches.", m, "\(s.running)")
+            series("vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", m, "\(s.waiting)")
+            series("vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.", m, "\(s.kvUsage)")
+            series("vllm:cache_config_info", "gauge", "Information of the KV cache configuration.",
+                   "block_size=\"\(s.blockSizeTokens)\",num_gpu_blocks=\"\(s.blocks)\"", "1")
+            series("vllm:num_preemptions_total", "counter", "Cumulative number of preemptions from the engine.", m, "\(s.preemptions)")
+            series("vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.", m, "\(s.promptTokens)")
+            series("vllm:generation_tokens_total", "counter", "Number of generation tokens processed.", m, "\(s.generationTokens)")
+            series("vllm:request_success_total", "counter", "Count of successfully processed requests.", m, "\(s.finished)")
+            text += s.ttft.render(name: "vllm:time_to_first_token_seconds", help: "Histogram of time to first token in seconds.", labels: m)
+            text += s.interToken.render(
+                name: "vllm:time_per_output_token_seconds", help: "Histogram of time per output token in seconds.", labels: m)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
         }
         router.post("/v1/chat/completions") { request, _ in await complete(request, chat: true) }

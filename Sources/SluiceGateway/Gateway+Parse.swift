@@ -12,6 +12,8 @@ extension Gateway {
         var maxTokens: Int
         /// The body to forward when it must say `max_tokens` itself (`nil`: forward the client's bytes unchanged).
         var normalizedBody: Data?
+        /// The prompt's prefix blocks (``PromptPrefix``), for `prefix-affinity`.
+        var prefixHashes: [UInt64] = []
     }
 
     /// Largest `max_tokens` accepted.
@@ -68,10 +70,32 @@ extension Gateway {
             if limitsGiven["max_completion_tokens"] != nil { body["max_completion_tokens"] = maxTokens }
             normalizedBody = try? JSONSerialization.data(withJSONObject: body)
         }
-        let characters = path.hasSuffix("chat/completions") ? try chatCharacters(body) : try promptCharacters(body)
+        let chat = path.hasSuffix("chat/completions")
+        let characters = chat ? try chatCharacters(body) : try promptCharacters(body)
         return Parsed(
             model: model, stream: stream, promptTokensEstimate: max(1, characters.tokens + characters.characters / Self.charactersPerToken),
-            maxTokens: maxTokens, normalizedBody: normalizedBody)
+            maxTokens: maxTokens, normalizedBody: normalizedBody, prefixHashes: PromptPrefix.blockHashes(prefixText(body, chat: chat)))
+    }
+
+    /// The text a prompt's prefix blocks are hashed over: each message's role and text in order, or the prompt (token
+    /// ids as decimal text).
+    static func prefixText(_ body: [String: Any], chat: Bool) -> [UInt8] {
+        var text: [UInt8] = []
+        func add(_ s: String) { text.append(contentsOf: s.utf8) }
+        if chat, let messages = body["messages"] as? [[String: Any]] {
+            for m in messages {
+                add((m["role"] as? String ?? "") + "\u{1}")
+                if let c = m["content"] as? String { add(c) } else if let parts = m["content"] as? [[String: Any]] {
+                    for p in parts { add(p["text"] as? String ?? "") }
+                }
+                add("\u{2}")
+            }
+        } else if let s = body["prompt"] as? String {
+            add(s)
+        } else if let items = body["prompt"] as? [Any] {
+            for item in items { add("\(item),") }
+        }
+        return text
     }
 
     /// The text characters of a chat request's messages (string content, or the text parts of an array).

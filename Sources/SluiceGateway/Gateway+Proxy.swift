@@ -59,9 +59,29 @@ extension Gateway {
         let maxOutput = parsed.maxTokens
         let worstTokens = Double(parsed.promptTokensEstimate + maxOutput)
         var reservation: TenantRegistry.Reservation?
+        var pinned: Int?
         if let tenant {
-            let worstUSD = await pool.worstCaseCost(model: parsed.model, promptTokens: parsed.promptTokensEstimate, maxOutputTokens: maxOutput)
-            reservation = try await tenants.reserve(tenant: tenant.name, tokens: worstTokens, usd: worstUSD, now: GatewayClock.unixSeconds())
+            // Routing happens after queueing, so the worst case is the dearest upstream's; with `over=downgrade` a request
+            // that does not fit there is reserved on, and sent to, the cheapest (SluiceCore's BudgetAdmission, as in the
+            // simulator).
+            let costs = await pool.worstCaseCosts(model: parsed.model, promptTokens: parsed.promptTokensEstimate, maxOutputTokens: maxOutput)
+            let usd = Dictionary(costs.map { ($0.upstream, $0.usd) }, uniquingKeysWith: max)
+            let candidates = costs.map {
+                BudgetAdmission.Candidate(index: $0.upstream, usdPerOutputToken: $0.usd / Double(max(maxOutput, 1)), load: 0)
+            }
+            let dearest = candidates.max { $0.usdPerOutputToken < $1.usdPerOutputToken }
+                ?? BudgetAdmission.Candidate(index: -1, usdPerOutputToken: 0, load: 0)
+            let attempts = BudgetAdmission.attempts(chosen: dearest, candidates: candidates, overflow: await tenants.overflow(of: tenant.name))
+            for (i, a) in attempts.enumerated() {
+                do {
+                    reservation = try await tenants.reserve(tenant: tenant.name, tokens: worstTokens, usd: usd[a.index] ?? 0, now: GatewayClock.unixSeconds())
+                    if i > 0 { pinned = a.index }
+                    break
+                } catch {
+                    let overBudget = error.code == "budget_exceeded" || error.code == "request_exceeds_budget"
+                    if !overBudget || i == attempts.count - 1 { throw error }
+                }
+            }
         }
         let settlement = Settlement(tenants: tenants, reservation: reservation)
         let info = RequestInfo(id: 0, arrivalSeconds: 0, promptTokens: parsed.promptTokensEstimate, sloClass: 0, priority: metadata.priority)
@@ -78,7 +98,9 @@ extension Gateway {
                 .serviceUnavailable, "no upstream of '\(parsed.model)' is predicted to meet the request's SLO targets now", type: "server_error",
                 code: "slo_unattainable", retryAfterSeconds: 1)
         }
-        var excluded = Set<Int>()
+        let hints = UpstreamPool.RoutingHints(prefixHashes: parsed.prefixHashes, session: metadata.sessionID, maxTokens: maxOutput)
+        // A downgraded request may only go where its reservation was made.
+        var excluded = pinned.map { p in Set(config.upstreams.indices.filter { $0 != p }) } ?? Set<Int>()
         /// The last upstream's own error answer (status and body), passed on when no other upstream is left.
         var upstreamError: (status: Int, body: ByteBuffer?, upstream: String)?
         while true {
@@ -87,7 +109,7 @@ extension Gateway {
                 lease = try await pool.acquireWaiting(
                     model: parsed.model, request: info, order: order, targets: metadata.targets,
                     expectedOutputTokens: metadata.expectedOutputTokens, excluded: excluded, band: band, maxQueueLength: queueLength,
-                    maxWaitSeconds: queueSeconds)
+                    maxWaitSeconds: queueSeconds, hints: hints)
             } catch {
                 await settlement.settle(tokens: 0, usd: 0)
                 if error == .queueFull {

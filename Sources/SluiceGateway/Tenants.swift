@@ -139,6 +139,9 @@ actor TenantRegistry {
         return (tenant.name, tenant.sloClass)
     }
 
+    /// What a tenant's budget does with a request over it (`reject` without a budget).
+    func overflow(of tenant: String) -> TenantBudget.Overflow { ledger.budgets[tenant]?.overflow ?? .reject }
+
     /// A reservation to settle later.
     struct Reservation: Sendable {
         var tenant: String

@@ -23,6 +23,7 @@ actor UpstreamPool {
         var order: QueuedRequest
         var expectedOutputTokens: Int?
         var band: GatewayConfig.PriorityBand
+        var hints: RoutingHints
         var continuation: CheckedContinuation<Lease?, Never>
     }
     private var waiters: [Waiter] = []
@@ -42,6 +43,19 @@ actor UpstreamPool {
     private var requestPolicies: [(any RequestQueuePolicy)?]
     private var scratch: [QueuedRequest] = []
 
+    /// Tokens each upstream holds or must still process: Σ over its requests in flight of prompt estimate + output
+    /// limit (what `least-work` and `prefix-affinity` compare).
+    private var outstandingTokens: [Int]
+    /// Prompt prefixes and sessions seen, by upstream.
+    private var memory: RoutingMemory
+
+    /// What routing knows of a request besides its size: its prompt's prefix blocks, its session, its output limit.
+    struct RoutingHints: Sendable {
+        var prefixHashes: [UInt64] = []
+        var session: String?
+        var maxTokens = 0
+    }
+
     /// Weight of the newest observation in the running means.
     static let meanWeight = 0.1
     /// GPU-seconds per output token assumed for a budget's worst case before any answer was seen (a sequence
@@ -54,6 +68,8 @@ actor UpstreamPool {
         var upstream: Int
         /// Its GPU meter's mark when the request started.
         var mark: Double
+        /// Tokens it added to the upstream's outstanding tokens.
+        var tokens = 0
         /// Predicted cost, USD (`nil`: nothing known yet).
         var predictedCostUSD: Double?
         /// Requests in flight on the upstream once this one was admitted.
@@ -67,6 +83,8 @@ actor UpstreamPool {
         upstreams = config.upstreams
         let n = config.upstreams.count
         inFlight = Array(repeating: 0, count: n)
+        outstandingTokens = inFlight
+        memory = RoutingMemory(upstreams: n)
         healthy = Array(repeating: true, count: n)
         engineLoad = Array(repeating: nil, count: n)
         served = inFlight
@@ -112,9 +130,10 @@ actor UpstreamPool {
     /// - Throws: ``Refusal`` when the queue is full or the wait exceeds `maxWaitSeconds`.
     func acquireWaiting(
         model: String, request: RequestInfo, order: QueuedRequest, targets: SLOTargets, expectedOutputTokens: Int?, excluded: Set<Int>,
-        band: GatewayConfig.PriorityBand, maxQueueLength: Int, maxWaitSeconds: Double
+        band: GatewayConfig.PriorityBand, maxQueueLength: Int, maxWaitSeconds: Double, hints: RoutingHints = RoutingHints()
     ) async throws(Refusal) -> Lease? {
-        if let lease = acquire(model: model, request: request, targets: targets, expectedOutputTokens: expectedOutputTokens, excluded: excluded) {
+        if let lease = acquire(
+            model: model, request: request, targets: targets, expectedOutputTokens: expectedOutputTokens, excluded: excluded, hints: hints) {
             return lease
         }
         // Nothing free: is anything left that could ever take it?
@@ -127,7 +146,7 @@ actor UpstreamPool {
         let result: Lease? = await withCheckedContinuation { continuation in
             waiters.append(Waiter(
                 id: id, model: model, excluded: excluded, order: order, expectedOutputTokens: expectedOutputTokens, band: band,
-                continuation: continuation))
+                hints: hints, continuation: continuation))
             Task { [weak self] in
                 try? await Task.sleep(for: .seconds(maxWaitSeconds))
                 await self?.expire(id)
@@ -176,17 +195,20 @@ actor UpstreamPool {
         let w = waiters.remove(at: b)
         waitingByBand[w.band, default: 1] -= 1
         metrics?.queueLength(band: w.band.rawValue, count: waitingByBand[w.band, default: 0])
-        w.continuation.resume(returning: take(u, promptTokens: w.order.promptTokens, expectedOutputTokens: w.expectedOutputTokens))
+        w.continuation.resume(returning: take(u, promptTokens: w.order.promptTokens, expectedOutputTokens: w.expectedOutputTokens, hints: w.hints))
     }
 
     /// Takes a slot on `u` and starts charging GPU time to it.
-    private func take(_ u: Int, promptTokens: Int, expectedOutputTokens: Int?) -> Lease {
+    private func take(_ u: Int, promptTokens: Int, expectedOutputTokens: Int?, hints: RoutingHints) -> Lease {
         inFlight[u] += 1
         served[u] += 1
+        let tokens = promptTokens + hints.maxTokens
+        outstandingTokens[u] += tokens
+        memory.record(u, hashes: hints.prefixHashes, session: hints.session)
         let mark = meters[u].start(nowSeconds: GatewayClock.monotonicSeconds())
         return Lease(
-            upstream: u, mark: mark, predictedCostUSD: predictedCost(u, promptTokens: promptTokens, expectedOutputTokens: expectedOutputTokens),
-            inFlight: inFlight[u])
+            upstream: u, mark: mark, tokens: tokens,
+            predictedCostUSD: predictedCost(u, promptTokens: promptTokens, expectedOutputTokens: expectedOutputTokens), inFlight: inFlight[u])
     }
 
     /// Output tokens expected of a request on `u`: the client's hint, else the running mean, else the default.
@@ -208,17 +230,15 @@ actor UpstreamPool {
         return rate * output * price
     }
 
-    /// The most a request of `model` with `promptTokens` and up to `maxOutputTokens` can cost on any of its upstreams,
-    /// USD (what a USD budget reserves).
-    func worstCaseCost(model: String, promptTokens: Int, maxOutputTokens: Int) -> Double {
-        var worst = 0.0
-        for u in upstreams.indices where upstreams[u].model == model {
+    /// The most a request of `model` with `promptTokens` and up to `maxOutputTokens` can cost on each of its healthy
+    /// upstreams, USD (what a USD budget reserves: the dearest, or with `downgrade` the cheapest).
+    func worstCaseCosts(model: String, promptTokens: Int, maxOutputTokens: Int) -> [(upstream: Int, usd: Double)] {
+        upstreams.indices.filter { upstreams[$0].model == model && healthy[$0] }.map { u in
             let cost = upstreams[u].isTokenPriced
                 ? upstreams[u].tokenCharge(promptTokens: promptTokens, completionTokens: maxOutputTokens)
                 : worstCaseGPUSeconds(u, promptTokens: promptTokens, maxOutputTokens: maxOutputTokens) * upstreams[u].pricePerHourUSD / 3600
-            worst = max(worst, cost)
+            return (u, cost)
         }
-        return worst
     }
 
     /// The most GPU time a request can be charged on `u`: its prefill and every decode step alone on the engine (a
@@ -277,21 +297,29 @@ actor UpstreamPool {
     }
 
     /// Picks a healthy upstream of `model` with a free slot, not in `excluded`, and takes the slot.
-    func acquire(model: String, request: RequestInfo, targets: SLOTargets = SLOTargets(), expectedOutputTokens: Int? = nil, excluded: Set<Int>) -> Lease? {
+    func acquire(
+        model: String, request: RequestInfo, targets: SLOTargets = SLOTargets(), expectedOutputTokens: Int? = nil, excluded: Set<Int>,
+        hints: RoutingHints = RoutingHints()
+    ) -> Lease? {
         let candidates = upstreams.indices.filter {
             upstreams[$0].model == model && healthy[$0] && !excluded.contains($0) && inFlight[$0] < upstreams[$0].maxConcurrency
         }
         guard !candidates.isEmpty else { return nil }
+        // Session affinity: the upstream the session used last, while it can take the request.
+        if let session = hints.session, let u = memory.upstream(ofSession: session), candidates.contains(u) {
+            return take(u, promptTokens: request.promptTokens, expectedOutputTokens: expectedOutputTokens, hints: hints)
+        }
         let now = GatewayClock.monotonicSeconds()
         var info = request
         info.arrivalSeconds = now
         let view = CandidateView(
             candidates: candidates, inFlight: inFlight, engineLoad: engineLoad, upstreams: upstreams, targets: targets,
             expectedOutputTokens: expectedOutputTokens, loads: candidates.map { predictors[$0] == nil ? nil : instanceLoad($0, now: now) },
-            predictors: candidates.map { predictors[$0] })
+            predictors: candidates.map { predictors[$0] }, outstandingTokens: outstandingTokens,
+            cachedPrefixTokens: candidates.map { memory.cachedBlocks($0, hints.prefixHashes) * PromptPrefix.blockTokens })
         let pick = router.route(info, fleet: view)
         let chosen = candidates[min(max(pick, 0), candidates.count - 1)]
-        return take(chosen, promptTokens: request.promptTokens, expectedOutputTokens: expectedOutputTokens)
+        return take(chosen, promptTokens: request.promptTokens, expectedOutputTokens: expectedOutputTokens, hints: hints)
     }
 
     /// Requests in flight on upstream `i`.
@@ -304,6 +332,7 @@ actor UpstreamPool {
         let u = lease.upstream
         if let timing { learn(u, lease: lease, promptTokens: promptTokens, completionTokens: completionTokens, timing: timing) }
         inFlight[u] = max(0, inFlight[u] - 1)
+        outstandingTokens[u] = max(0, outstandingTokens[u] - lease.tokens)
         let gpuSeconds = meters[u].finish(mark: lease.mark, nowSeconds: GatewayClock.monotonicSeconds())
         if completionTokens > 0 {
             let w = Self.meanWeight
@@ -376,6 +405,10 @@ private struct CandidateView: FleetView {
     let expectedOutputTokens: Int?
     let loads: [InstanceLoad?]
     let predictors: [LatencyPredictor?]
+    /// By upstream.
+    let outstandingTokens: [Int]
+    /// By candidate: the request's prompt tokens whose prefix blocks the upstream has seen.
+    let cachedPrefixTokens: [Int]
     var replicaCount: Int { candidates.count }
     func instanceLoad(replica: Int) -> InstanceLoad? { loads[replica] }
     func latencyPredictor(replica: Int) -> LatencyPredictor? { predictors[replica] }
@@ -385,6 +418,12 @@ private struct CandidateView: FleetView {
         let u = candidates[replica]
         return max(inFlight[u], engineLoad[u]?.outstanding ?? 0)
     }
-    func outstandingTokens(replica: Int) -> Int { outstandingRequests(replica: replica) }
+    func outstandingTokens(replica: Int) -> Int { outstandingTokens[candidates[replica]] }
     func pricePerHourUSD(replica: Int) -> Double { upstreams[candidates[replica]].pricePerHourUSD }
+    func cachedPrefixTokens(replica: Int, request: RequestInfo) -> Int { cachedPrefixTokens[replica] }
+    func tokenPricesUSDPerMillion(replica: Int) -> (input: Double, output: Double)? {
+        let u = upstreams[candidates[replica]]
+        guard u.isTokenPriced else { return nil }
+        return (u.inputPricePerMillionUSD ?? 0, u.outputPricePerMillionUSD ?? 0)
+    }
 }

@@ -69,18 +69,19 @@ extension SimulationRun {
         let tenant = request.tenant ?? classes[request.sloClass].name
         guard let budget = config.budgets[tenant], chosen.rejection(for: request) == nil else { return chosen }
         var replica = chosen
-        var admitted = reserve(request, tenant: tenant, on: replica, now: now)
-        if !admitted && budget.overflow == .downgrade {
-            // The cheapest warm replica (by its price per output token), least loaded among equals.
-            let cheapest = view.routable.min { a, b in
-                (pricing[a].usdPerOutputToken, fleet[a].engine.liveCount) < (pricing[b].usdPerOutputToken, fleet[b].engine.liveCount)
-            }
-            if let c = cheapest, c != replica.index, fleet[c].rejection(for: request) == nil {
-                admitted = reserve(request, tenant: tenant, on: fleet[c], now: now)
-                if admitted {
-                    replica = fleet[c]
-                    ledger.count(tenant: tenant, rejected: false)
-                }
+        var admitted = false
+        let candidates = view.routable.map {
+            BudgetAdmission.Candidate(index: $0, usdPerOutputToken: pricing[$0].usdPerOutputToken, load: fleet[$0].engine.liveCount)
+        }
+        let first = BudgetAdmission.Candidate(
+            index: chosen.index, usdPerOutputToken: pricing[chosen.index].usdPerOutputToken, load: chosen.engine.liveCount)
+        for (i, c) in BudgetAdmission.attempts(chosen: first, candidates: candidates, overflow: budget.overflow).enumerated() {
+            guard i == 0 || fleet[c.index].rejection(for: request) == nil else { continue }
+            if reserve(request, tenant: tenant, on: fleet[c.index], now: now) {
+                replica = fleet[c.index]
+                admitted = true
+                if i > 0 { ledger.count(tenant: tenant, rejected: false) }
+                break
             }
         }
         guard admitted else {

@@ -138,7 +138,10 @@ struct GatewayHardeningTests {
             let start = ContinuousClock.now
             let r = try await G.post(base + "/v1/chat/completions", G.chat)
             #expect(r.status == 200 && r.headers["x-sluice-upstream"] == "a")
-            #expect(ContinuousClock.now - start < .seconds(3))
+            // The time before the live upstream got it (10,000 ms before the fix); bounds generous for a loaded machine.
+            let queueMs = Double(r.headers["x-sluice-queue-ms"] ?? "") ?? .infinity
+            #expect(queueMs < 3000, "\(queueMs) ms before the retry")
+            #expect(ContinuousClock.now - start < .seconds(9))
         }
     }
 

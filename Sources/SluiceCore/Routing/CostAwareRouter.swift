@@ -10,6 +10,11 @@
 ///
 /// Requests are thereby tagged by their SLO: interactive ones go where they are fast enough, end-to-end (batch) ones
 /// to the cheapest capacity that finishes them in time.
+///
+/// A replica billed by the token (a hosted API, ``FleetView/tokenPricesUSDPerMillion(replica:)``) costs its prices
+/// times the request's tokens. Until its latency is known (a gateway learns it from the API's answers) it is judged
+/// feasible only for requests without TTFT or per-token targets: loose work goes to cheap shared capacity, and the
+/// answers it gets teach the gateway its speed.
 public struct CostAwareRouter: Router {
     /// Share of each target kept in reserve (0.2: predictions must meet 80 % of the target).
     public var safetyMargin: Double
@@ -44,7 +49,17 @@ public struct CostAwareRouter: Router {
         var fastest = 0
         var fastestTime = Double.infinity
         for r in 0..<fleet.replicaCount {
-            guard let load = fleet.instanceLoad(replica: r), let predictor = fleet.latencyPredictor(replica: r) else { continue }
+            let tokenPrices = fleet.tokenPricesUSDPerMillion(replica: r)
+            let tokenCost = tokenPrices.map { (Double(request.promptTokens) * $0.input + output * $0.output) / 1e6 }
+            guard let load = fleet.instanceLoad(replica: r), let predictor = fleet.latencyPredictor(replica: r) else {
+                // No latency model: only a per-token price can be judged, and only for work without tight targets.
+                let loose = targets.ttftSeconds == nil && targets.tpotSeconds == nil && targets.tbtSeconds == nil
+                if let tokenCost, loose, tokenCost < cheapestCost {
+                    cheapest = r
+                    cheapestCost = tokenCost
+                }
+                continue
+            }
             let c = predictor.constants(concurrency: load.maxConcurrency, load: load, queue: queue)
             let t = LatencyPredictor.times(queued, position: 0, outputsAhead: 0, c)
             let ttft = t.firstToken - request.arrivalSeconds
@@ -52,7 +67,7 @@ public struct CostAwareRouter: Router {
             let feasible = ttft <= keep * (targets.ttftSeconds ?? .infinity) && e2e <= keep * (targets.e2eSeconds ?? .infinity)
                 && c.iterationSeconds <= keep * min(targets.tpotSeconds ?? .infinity, targets.tbtSeconds ?? .infinity)
             let gpuSeconds = Double(request.promptTokens) * c.prefillSecondsPerToken + output * c.iterationSeconds / Double(max(c.concurrency, 1))
-            let cost = fleet.pricePerHourUSD(replica: r) / 3600 * gpuSeconds
+            let cost = tokenCost ?? fleet.pricePerHourUSD(replica: r) / 3600 * gpuSeconds
             if feasible && cost < cheapestCost {
                 cheapest = r
                 cheapestCost = cost

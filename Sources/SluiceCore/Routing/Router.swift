@@ -20,6 +20,9 @@ public protocol FleetView {
     func sloTargets(_ request: RequestInfo) -> SLOTargets
     /// Prompt tokens of the request being routed that the replica has in its prefix cache.
     func cachedPrefixTokens(replica: Int, request: RequestInfo) -> Int
+    /// The replica's price per token when it is billed by the token (a hosted API), USD per million input and output
+    /// tokens (`nil`: billed by the hour, ``pricePerHourUSD(replica:)``).
+    func tokenPricesUSDPerMillion(replica: Int) -> (input: Double, output: Double)?
 }
 
 extension FleetView {
@@ -35,6 +38,8 @@ extension FleetView {
     public func sloTargets(_ request: RequestInfo) -> SLOTargets { SLOTargets() }
     /// Default: nothing cached.
     public func cachedPrefixTokens(replica: Int, request: RequestInfo) -> Int { 0 }
+    /// Default: billed by the hour.
+    public func tokenPricesUSDPerMillion(replica: Int) -> (input: Double, output: Double)? { nil }
 }
 
 /// Picks the replica for each arriving request (once per request; no migration).
