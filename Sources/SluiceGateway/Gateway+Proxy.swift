@@ -83,7 +83,7 @@ extension Gateway {
                 }
             }
         }
-        let settlement = Settlement(tenants: tenants, reservation: reservation)
+        let settlement = Settlement(tenants: tenants, reservation: reservation, metrics: metrics)
         let info = RequestInfo(id: 0, arrivalSeconds: 0, promptTokens: parsed.promptTokensEstimate, sloClass: 0, priority: metadata.priority)
         let order = QueuedRequest(
             requestID: 0, handle: 0, arrivalSeconds: exchange.receivedSeconds, promptTokens: parsed.promptTokensEstimate,
@@ -278,7 +278,9 @@ extension Gateway {
             : exchange.gpuSeconds * upstream.pricePerHourUSD / 3600
         await settlement.settle(tokens: Double(exchange.promptTokens + completionTokens), usd: exchange.costUSD)
         let now = GatewayClock.monotonicSeconds()
-        metrics.finished(upstream: upstream.name, code: status, duration: .seconds(now - exchange.receivedSeconds))
+        metrics.finished(
+            upstream: upstream.name, tenant: exchange.tenant, code: status, duration: .seconds(now - exchange.receivedSeconds),
+            promptTokens: exchange.promptTokens, completionTokens: completionTokens)
         metrics.cost(tenant: exchange.tenant, upstream: upstream.name, usd: exchange.costUSD)
         metrics.inFlight(upstream: upstream.name, count: inFlight)
         await ledger?.record(exchange.entry(status: status, errorCode: code))
@@ -331,10 +333,13 @@ extension Gateway {
 struct Settlement: Sendable {
     let tenants: TenantRegistry
     let reservation: TenantRegistry.Reservation?
+    let metrics: GatewayMetrics
 
-    /// Settles to what was used (0 and 0 when nothing was served).
+    /// Settles to what was used (0 and 0 when nothing was served), and updates the tenant's remaining-budget gauges.
     func settle(tokens: Double, usd: Double) async {
         guard let reservation else { return }
         await tenants.settle(reservation, tokens: tokens, usd: usd)
+        let left = await tenants.remaining(tenant: reservation.tenant, now: GatewayClock.unixSeconds())
+        metrics.budgetRemaining(tenant: reservation.tenant, usd: left.usd, tokens: left.tokens)
     }
 }

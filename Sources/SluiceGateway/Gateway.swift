@@ -89,12 +89,19 @@ public struct Gateway: Sendable {
     /// Loads the stored tenants and restores this period's spending from the ledger (call before serving).
     public func prepare() async {
         await refreshTenants()
+        metrics.prime(
+            upstreams: config.upstreams.map(\.name), tenants: await tenants.budgetedTenants,
+            bands: GatewayConfig.PriorityBand.allCases.map(\.rawValue))
         guard let store = ledger?.store else { return }
         let now = GatewayClock.unixSeconds()
         for (tenant, start) in await tenants.budgetPeriods(now: now) {
             do { await tenants.restore(tenant: tenant, spend: try await store.spend(tenant: tenant, sinceUnixSeconds: start), now: now) } catch {
                 logger.error("cannot restore the spending of tenant \(tenant): \(error.description)")
             }
+        }
+        for tenant in await tenants.budgetedTenants {
+            let left = await tenants.remaining(tenant: tenant, now: now)
+            metrics.budgetRemaining(tenant: tenant, usd: left.usd, tokens: left.tokens)
         }
     }
 

@@ -1,9 +1,12 @@
 import Prometheus
 
 /// The gateway's Prometheus metrics (`GET /metrics`, text exposition format, through swift-prometheus):
-/// `sluice_requests_total{upstream,code}`, `sluice_request_duration_seconds{upstream}`,
-/// `sluice_time_to_first_byte_seconds{upstream}` (streams), `sluice_upstream_in_flight{upstream}` and
-/// `sluice_refused_total{code}` for requests the gateway answered itself.
+/// `sluice_requests_total{upstream,code,tenant}`, `sluice_request_duration_seconds{upstream,tenant}`,
+/// `sluice_time_to_first_byte_seconds{upstream}` (streams), `sluice_upstream_in_flight{upstream}`,
+/// `sluice_prompt_tokens_total` and `sluice_completion_tokens_total{tenant,upstream}`,
+/// `sluice_tenant_budget_remaining_usd` / `_tokens{tenant}` and `sluice_refused_total{code,tenant}` for requests the
+/// gateway answered itself. ``prime(upstreams:tenants:)`` creates every per-upstream and per-tenant series at zero,
+/// so alerts and rates work from the first scrape.
 struct GatewayMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
 
@@ -12,15 +15,59 @@ struct GatewayMetrics: Sendable {
                                       .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
                                       .seconds(30), .seconds(60), .seconds(120)]
 
-    func finished(upstream: String, code: Int, duration: Duration) {
+    func finished(upstream: String, tenant: String?, code: Int, duration: Duration, promptTokens: Int, completionTokens: Int) {
         registry.makeCounter(
             descriptor: .init(namespace: "sluice", metricName: "requests", unitName: "total", helpText: "Requests answered by an upstream"),
-            labels: [("upstream", upstream), ("code", "\(code)")]
+            labels: [("upstream", upstream), ("code", "\(code)"), ("tenant", tenant ?? "")]
         ).increment()
         registry.makeDurationHistogram(
             descriptor: .init(namespace: "sluice", metricName: "request_duration", unitName: "seconds", helpText: "Time from receipt to the last byte"),
-            labels: [("upstream", upstream)], buckets: Self.buckets
+            labels: [("upstream", upstream), ("tenant", tenant ?? "")], buckets: Self.buckets
         ).record(duration)
+        tokens(upstream: upstream, tenant: tenant, prompt: promptTokens, completion: completionTokens)
+    }
+
+    private func tokens(upstream: String, tenant: String?, prompt: Int, completion: Int) {
+        let labels = [("tenant", tenant ?? ""), ("upstream", upstream)]
+        registry.makeCounter(
+            descriptor: .init(namespace: "sluice", metricName: "prompt_tokens", unitName: "total", helpText: "Prompt tokens of answered requests"),
+            labels: labels
+        ).increment(by: Int64(max(0, prompt)))
+        registry.makeCounter(
+            descriptor: .init(namespace: "sluice", metricName: "completion_tokens", unitName: "total", helpText: "Output tokens of answered requests"),
+            labels: labels
+        ).increment(by: Int64(max(0, completion)))
+    }
+
+    /// What is left of a tenant's budget this period (`nil`: no such limit).
+    func budgetRemaining(tenant: String, usd: Double?, tokens: Double?) {
+        if let usd {
+            registry.makeGauge(
+                descriptor: .init(namespace: "sluice", metricName: "tenant_budget_remaining", unitName: "usd", helpText: "USD left in the tenant's budget period"),
+                labels: [("tenant", tenant)]
+            ).set(to: usd)
+        }
+        if let tokens {
+            registry.makeGauge(
+                descriptor: .init(namespace: "sluice", metricName: "tenant_budget_remaining", unitName: "tokens", helpText: "Tokens left in the tenant's budget period"),
+                labels: [("tenant", tenant)]
+            ).set(to: tokens)
+        }
+    }
+
+    /// Creates the per-upstream and per-tenant series at zero.
+    func prime(upstreams: [String], tenants: [String], bands: [String]) {
+        for u in upstreams {
+            inFlight(upstream: u, count: 0)
+            upstreamHealthy(upstream: u, up: true)
+            for t in [nil] + tenants.map(Optional.some) {
+                tokens(upstream: u, tenant: t, prompt: 0, completion: 0)
+                cost(tenant: t, upstream: u, usd: 0)
+            }
+            cancelledCounter(upstream: u).increment(by: Int64(0))
+        }
+        for b in bands { queueLength(band: b, count: 0) }
+        ledgerFailed(0)
     }
 
     func firstByte(upstream: String, duration: Duration) {
@@ -100,10 +147,12 @@ extension GatewayMetrics {
     }
 
     /// Client disconnects that cancelled their upstream request.
-    func cancelled(upstream: String) {
+    func cancelled(upstream: String) { cancelledCounter(upstream: upstream).increment() }
+
+    private func cancelledCounter(upstream: String) -> Counter {
         registry.makeCounter(
             descriptor: .init(namespace: "sluice", metricName: "client_cancelled", unitName: "total", helpText: "Requests whose client went away; their upstream request was cancelled"),
             labels: [("upstream", upstream)]
-        ).increment()
+        )
     }
 }

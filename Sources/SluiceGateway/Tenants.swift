@@ -139,6 +139,20 @@ actor TenantRegistry {
         return (tenant.name, tenant.sloClass)
     }
 
+    /// What is left of `tenant`'s budget in the current period, USD and tokens (`nil`: no such limit, or the accounts
+    /// live in a shared store this replica does not hold).
+    func remaining(tenant: String, now: Double) -> (usd: Double?, tokens: Double?) {
+        guard shared == nil, let budget = ledger.budgets[tenant] else { return (nil, nil) }
+        let account = ledger.accounts[tenant]
+        let current = account?.period == ledger.period(tenant: tenant, now: now)
+        let usedUSD = current ? account?.usd ?? 0 : 0
+        let usedTokens = current ? account?.tokens ?? 0 : 0
+        return (budget.usdPerPeriod.map { max(0, $0 - usedUSD) }, budget.tokensPerPeriod.map { max(0, $0 - usedTokens) })
+    }
+
+    /// Tenants with a budget.
+    var budgetedTenants: [String] { ledger.budgets.keys.sorted() }
+
     /// What a tenant's budget does with a request over it (`reject` without a budget).
     func overflow(of tenant: String) -> TenantBudget.Overflow { ledger.budgets[tenant]?.overflow ?? .reject }
 

@@ -180,6 +180,29 @@ struct GatewayHardeningTests {
         }
     }
 
+    @Test func seriesPeopleAlertOnExistFromTheStartWithTenants() async throws {
+        try await G.withGateway(upstreams: [("usage-a", false)], configure: { c in
+            c.tenants = [GatewayConfig.TenantConfig(
+                name: "team", keySHA256: APIKeys.sha256Hex("team-key"), budget: TenantBudget(tokensPerPeriod: 1000, periodSeconds: G.periodLongerThanAnyTest))]
+        }) { base in
+            let before = try await Self.get(base + "/metrics").body
+            for series in [
+                #"sluice_upstream_in_flight_requests{upstream="usage-a"} 0"#, #"sluice_prompt_tokens_total{tenant="team",upstream="usage-a"} 0"#,
+                #"sluice_client_cancelled_total{upstream="usage-a"} 0"#, #"sluice_queue_waiting_requests{band="low"} 0"#,
+                "sluice_ledger_write_failures_total 0",
+            ] {
+                #expect(before.contains(series), "\(series) missing at start")
+            }
+            let r = try await G.post(base + "/v1/chat/completions", G.chat, headers: [("authorization", "Bearer team-key")])
+            #expect(r.status == 200)
+            let after = try await Self.get(base + "/metrics").body
+            #expect(after.contains(#"sluice_requests_total{upstream="usage-a",code="200",tenant="team"} 1"#), "\(after.prefix(1500))")
+            #expect(after.contains(#"sluice_completion_tokens_total{tenant="team",upstream="usage-a"} 2"#))
+            // 1,000 tokens less the 5 the engine reported using.
+            #expect(after.contains(#"sluice_tenant_budget_remaining_tokens{tenant="team"} 995"#))
+        }
+    }
+
     /// A raw TCP connection to `port` that sends `bytes`; returns how long the server took to close it (nil: it did not
     /// within `waitSeconds`).
     static func secondsUntilClosed(port: Int, sending bytes: String, waitSeconds: Double) -> Double? {

@@ -35,8 +35,15 @@ struct Serve: AsyncParsableCommand {
         case .postgres(let url): ledger = "ledger \(url.replacingOccurrences(of: #":[^:@/]*@"#, with: ":***@", options: .regularExpression))"
         }
         let summary = "\(configuration.upstreams.count) upstreams, router \(configuration.router), \(ledger)"
-        try await gateway.run { port in
-            FileHandle.standardOutput.write(Data("sluice gateway listening on http://\(host):\(port) (\(summary))\n".utf8))
+        do {
+            try await gateway.run { port in
+                FileHandle.standardOutput.write(Data("sluice gateway listening on http://\(host):\(port) (\(summary))\n".utf8))
+            }
+        } catch where "\(error)".contains("Address already in use") {
+            await gateway.shutdown()
+            throw SluiceError.invalidValue(
+                field: port == nil ? "listen.port (\(config))" : "--port", value: "\(configuration.listen.port)",
+                allowed: "a free port: \(host):\(configuration.listen.port) is already in use; choose another with --port N or listen.port (0: any free port)")
         }
     }
 }
