@@ -50,7 +50,9 @@ public enum LoadGenerator: Sendable {
         public var sent: Int
         /// Answered 2xx.
         public var succeeded: Int
-        /// Answered otherwise, or failed (status 0: no answer).
+        /// Answered otherwise (by HTTP status), or failed: `timeout` (no complete answer within the timeout),
+        /// `connection_error` (no answer: refused, reset), `stream_error` (a 2xx stream that broke or ended with an SSE
+        /// error event).
         public var statuses: [String: Int]
         /// Requests per second completed over the sending window.
         public var achievedRate: Double
@@ -83,6 +85,8 @@ public enum LoadGenerator: Sendable {
         }
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: plan.connections)
+        // A refused connection is a connection error at once, not retried until the timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let prompt = String(repeating: "word ", count: plan.promptTokens * 4 / 5)
         func body(_ stream: Bool) -> ByteBuffer {
@@ -110,24 +114,35 @@ public enum LoadGenerator: Sendable {
                     request.headers.add(name: "content-type", value: "application/json")
                     if let key = plan.apiKey { request.headers.add(name: "authorization", value: "Bearer \(key)") }
                     request.body = .bytes(stream ? bodies.1 : bodies.0)
-                    var status = 0
+                    var status = "connection_error"
                     var firstByte: ContinuousClock.Instant?
                     do {
                         let response = try await client.execute(request, timeout: .milliseconds(Int64(plan.timeoutSeconds * 1000)))
-                        status = Int(response.status.code)
-                        for try await _ in response.body where firstByte == nil { firstByte = .now }
+                        status = "\(response.status.code)"
+                        var scanner = SSEErrorScanner()
+                        do {
+                            for try await chunk in response.body {
+                                if firstByte == nil { firstByte = .now }
+                                if stream { scanner.scan(chunk) }
+                            }
+                            if scanner.sawError { status = "stream_error" }
+                            // AsyncHTTPClient's deadline covers the head only: an answer completing late is a timeout.
+                            if seconds(sent.duration(to: .now)) > plan.timeoutSeconds { status = "timeout" }
+                        } catch {
+                            status = Self.isTimeout(error, since: sent, limit: plan.timeoutSeconds) ? "timeout" : "stream_error"
+                        }
                     } catch {
-                        status = 0
+                        status = Self.isTimeout(error, since: sent, limit: plan.timeoutSeconds) ? "timeout" : "connection_error"
                     }
                     let done = ContinuousClock.now
                     tally.value.withLock { t in
                         t.lateness += seconds(scheduled.duration(to: sent))
-                        if (200..<300).contains(status) {
+                        if status.count == 3, status.hasPrefix("2") {
                             t.succeeded += 1
                             t.latency.record(seconds(scheduled.duration(to: done)))
                             if stream, let firstByte { t.ttfb.record(seconds(scheduled.duration(to: firstByte))) }
                         } else {
-                            t.statuses["\(status)", default: 0] += 1
+                            t.statuses[status, default: 0] += 1
                         }
                     }
                 }
@@ -143,3 +158,42 @@ public enum LoadGenerator: Sendable {
 }
 
 private func seconds(_ d: Duration) -> Double { d.inSeconds }
+
+extension LoadGenerator {
+    /// Whether a client error means the time ran out (rather than the connection failing): a timeout error, or any
+    /// error once the request's time limit has passed (AsyncHTTPClient cancels a body read at the deadline).
+    static func isTimeout(_ error: any Error, since sent: ContinuousClock.Instant, limit: Double) -> Bool {
+        if let e = error as? HTTPClientError, e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout || e == .writeTimeout {
+            return true
+        }
+        return seconds(sent.duration(to: .now)) >= limit * Self.deadlineTolerance
+    }
+
+    /// Share of the time limit past which a failure counts as a timeout (timers fire a little early or late).
+    static let deadlineTolerance = 0.98
+}
+
+/// Finds an SSE error event (`data: {"error"`) in a stream's bytes as they pass, patterns split across chunks
+/// included: a stream that ends that way did not succeed, whatever its HTTP status.
+struct SSEErrorScanner: Sendable {
+    private static let pattern = Array(#"data: {"error""#.utf8)
+    private var matched = 0
+    private(set) var sawError = false
+
+    mutating func scan(_ buffer: ByteBuffer) {
+        guard !sawError else { return }
+        buffer.withUnsafeReadableBytes { bytes in
+            for byte in bytes {
+                if Self.pattern[matched] == byte {
+                    matched += 1
+                    if matched == Self.pattern.count {
+                        sawError = true
+                        return
+                    }
+                } else {
+                    matched = Self.pattern[0] == byte ? 1 : 0
+                }
+            }
+        }
+    }
+}

@@ -203,6 +203,24 @@ struct GatewayHardeningTests {
         }
     }
 
+    @Test func theLoadGeneratorTellsTimeoutsConnectionErrorsAndBrokenStreamsApart() async throws {
+        var refused = LoadGenerator.Plan(baseURL: "http://127.0.0.1:1", model: "tiny", rate: 20, durationSeconds: 0.1)
+        refused.timeoutSeconds = 5
+        #expect(try await LoadGenerator.run(refused).statuses["connection_error"] == 2)
+        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = 0.3 }) { base in
+            // Streams end with the gateway's SSE error event: 200, but not a success.
+            var broken = LoadGenerator.Plan(baseURL: base, model: "tiny", rate: 20, durationSeconds: 0.1)
+            broken.streamShare = 1
+            let b = try await LoadGenerator.run(broken)
+            #expect(b.succeeded == 0 && b.statuses["stream_error"] == 2, "\(b.statuses)")
+            // A client timeout shorter than the gateway's read timeout: the client gives up first.
+            var impatient = broken
+            impatient.timeoutSeconds = 0.1
+            let t = try await LoadGenerator.run(impatient)
+            #expect(t.statuses["timeout"] == 2, "\(t.statuses)")
+        }
+    }
+
     /// A raw TCP connection to `port` that sends `bytes`; returns how long the server took to close it (nil: it did not
     /// within `waitSeconds`).
     static func secondsUntilClosed(port: Int, sending bytes: String, waitSeconds: Double) -> Double? {
