@@ -109,9 +109,12 @@ extension Gateway {
                 lease = try await pool.acquireWaiting(
                     model: parsed.model, request: info, order: order, targets: metadata.targets,
                     expectedOutputTokens: metadata.expectedOutputTokens, excluded: excluded, band: band, maxQueueLength: queueLength,
-                    maxWaitSeconds: queueSeconds, hints: hints)
+                    maxWaitSeconds: queueSeconds, hints: hints, clientConnected: { [channel = context.channel] in channel.isActive })
             } catch {
                 await settlement.settle(tokens: 0, usd: 0)
+                if !context.channel.isActive {
+                    throw OpenAIError(.init(code: 499), "the client disconnected while its request waited for an upstream", code: "client_disconnected")
+                }
                 if error == .queueFull {
                     throw OpenAIError(
                         .serviceUnavailable, "the gateway queue of \(band.rawValue)-priority requests is full (\(queueLength) waiting)", type: "server_error",

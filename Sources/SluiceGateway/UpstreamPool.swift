@@ -130,7 +130,8 @@ actor UpstreamPool {
     /// - Throws: ``Refusal`` when the queue is full or the wait exceeds `maxWaitSeconds`.
     func acquireWaiting(
         model: String, request: RequestInfo, order: QueuedRequest, targets: SLOTargets, expectedOutputTokens: Int?, excluded: Set<Int>,
-        band: GatewayConfig.PriorityBand, maxQueueLength: Int, maxWaitSeconds: Double, hints: RoutingHints = RoutingHints()
+        band: GatewayConfig.PriorityBand, maxQueueLength: Int, maxWaitSeconds: Double, hints: RoutingHints = RoutingHints(),
+        clientConnected: @escaping @Sendable () -> Bool = { true }
     ) async throws(Refusal) -> Lease? {
         if let lease = acquire(
             model: model, request: request, targets: targets, expectedOutputTokens: expectedOutputTokens, excluded: excluded, hints: hints) {
@@ -147,8 +148,15 @@ actor UpstreamPool {
             waiters.append(Waiter(
                 id: id, model: model, excluded: excluded, order: order, expectedOutputTokens: expectedOutputTokens, band: band,
                 hints: hints, continuation: continuation))
+            // The waiter's watch: it leaves the queue when its time is over or its client hangs up (so a client that
+            // went away does not hold a place a live one could take).
             Task { [weak self] in
-                try? await Task.sleep(for: .seconds(maxWaitSeconds))
+                let deadline = ContinuousClock.now + .seconds(maxWaitSeconds)
+                while ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: min(.seconds(Self.clientCheckSeconds), ContinuousClock.now.duration(to: deadline)))
+                    if !clientConnected() { break }
+                    guard await self?.isWaiting(id) == true else { return }
+                }
                 await self?.expire(id)
             }
         }
@@ -156,7 +164,13 @@ actor UpstreamPool {
         return lease
     }
 
-    /// Gives up on a waiter (its time is over).
+    /// Seconds between a waiter's checks that its client is still connected.
+    static let clientCheckSeconds = 0.1
+
+    /// Whether waiter `id` is still queued.
+    private func isWaiting(_ id: Int) -> Bool { waiters.contains { $0.id == id } }
+
+    /// Gives up on a waiter (its time is over, or its client went away).
     private func expire(_ id: Int) {
         guard let i = waiters.firstIndex(where: { $0.id == id }) else { return }
         let w = waiters.remove(at: i)

@@ -221,6 +221,26 @@ struct GatewayHardeningTests {
         }
     }
 
+    @Test func aWaiterWhoseClientHungUpLeavesTheQueue() async throws {
+        try await G.withGateway(upstreams: [("gated-hangup", false)], configure: { c in
+            c.upstreams[0].maxConcurrency = 1
+            c.maxQueueLength = 1
+            c.maxQueueSeconds = G.heldRequestSeconds
+        }) { base in
+            let running = Task { try await G.post(base + "/v1/chat/completions", G.chat, timeout: G.heldRequestTimeout) }
+            try await GatewayOverloadTests.waitForMetric(base, #"sluice_upstream_in_flight_requests{upstream="gated-hangup"} 1"#)
+            // This client gives up after half a second, while queued.
+            _ = try? await G.post(base + "/v1/chat/completions", G.chat, timeout: .milliseconds(500))
+            try await GatewayOverloadTests.waitForMetric(base, #"sluice_queue_waiting_requests{band="normal"} 0"#)
+            // Its place is free: the next request queues instead of finding the queue full.
+            let next = Task { try await G.post(base + "/v1/chat/completions", G.chat, timeout: G.heldRequestTimeout) }
+            try await GatewayOverloadTests.waitForMetric(base, #"sluice_queue_waiting_requests{band="normal"} 1"#)
+            UpstreamObservations.shared.open(gate: "gated-hangup")
+            #expect(try await running.value.status == 200)
+            #expect(try await next.value.status == 200)
+        }
+    }
+
     /// A raw TCP connection to `port` that sends `bytes`; returns how long the server took to close it (nil: it did not
     /// within `waitSeconds`).
     static func secondsUntilClosed(port: Int, sending bytes: String, waitSeconds: Double) -> Double? {
