@@ -16,20 +16,12 @@ actor UpstreamPool {
     private var gpuSecondsPerToken: [Double?]
     private var meanCompletionTokens: [Double?]
     private let defaultExpectedOutputTokens: Int
-    private struct Waiter {
-        var id: Int
-        var model: String
-        var excluded: Set<Int>
-        var order: QueuedRequest
-        var expectedOutputTokens: Int?
-        var band: GatewayConfig.PriorityBand
-        var hints: RoutingHints
-        var continuation: CheckedContinuation<Lease?, Never>
-    }
-    private var waiters: [Waiter] = []
-    private var nextWaiterID = 0
-    private let ordering: OrderingPolicy.Rule
-    private var waitingByBand: [GatewayConfig.PriorityBand: Int] = [:]
+    /// The waiting room (``WaitQueue``, the decisions), the waiting requests' continuations and client checks by
+    /// waiter id, and whether the queue's one timer task runs.
+    private var queue: WaitQueue
+    private var continuations: [Int: CheckedContinuation<Lease?, Never>] = [:]
+    private var clientChecks: [Int: @Sendable () -> Bool] = [:]
+    private var timerRunning = false
     /// Step-time models (catalog GPU and model): the priors of the learned speeds, and the KV capacity.
     private let performance: [UpstreamPerformance?]
     /// Each upstream's speed as observed (``OnlineStepTimeLearner``), and the latency predictor over it once warm (the
@@ -41,7 +33,6 @@ actor UpstreamPool {
     /// One request-level policy per upstream when the ordering is `sa-slo` (it orders that upstream's waiters and caps
     /// its concurrency whenever a slot frees).
     private var requestPolicies: [(any RequestQueuePolicy)?]
-    private var scratch: [QueuedRequest] = []
 
     /// Tokens each upstream holds or must still process: Σ over its requests in flight of prompt estimate + output
     /// limit (what `least-work` and `prefix-affinity` compare).
@@ -93,7 +84,7 @@ actor UpstreamPool {
         meanCompletionTokens = Array(repeating: nil, count: n)
         defaultExpectedOutputTokens = config.defaultExpectedOutputTokens
         router = try RouterRegistry.make(named: config.router, seed: 0)
-        ordering = OrderingPolicy.Rule(rawValue: config.ordering) ?? .fcfs
+        queue = WaitQueue(ordering: OrderingPolicy.Rule(rawValue: config.ordering) ?? .fcfs)
         performance = try UpstreamPerformance.resolve(config)
         learners = performance.map { OnlineStepTimeLearner(prior: $0?.predictor.stepModel) }
         predictors = performance.map { $0?.predictor }
@@ -139,77 +130,67 @@ actor UpstreamPool {
         }
         // Nothing free: is anything left that could ever take it?
         guard upstreams.indices.contains(where: { upstreams[$0].model == model && healthy[$0] && !excluded.contains($0) }) else { return nil }
-        guard waitingByBand[band, default: 0] < maxQueueLength else { throw .queueFull }
-        let id = nextWaiterID
-        nextWaiterID += 1
-        waitingByBand[band, default: 0] += 1
-        metrics?.queueLength(band: band.rawValue, count: waitingByBand[band, default: 0])
+        let now = GatewayClock.monotonicSeconds()
+        guard let id = queue.enqueue(
+            model: model, excluded: excluded, order: order, expectedOutputTokens: expectedOutputTokens, band: band, hints: hints,
+            maxLength: maxQueueLength, maxWaitSeconds: maxWaitSeconds, now: now)
+        else { throw .queueFull }
+        metrics?.queueLength(band: band.rawValue, count: queue.countByBand[band, default: 0])
         let result: Lease? = await withCheckedContinuation { continuation in
-            waiters.append(Waiter(
-                id: id, model: model, excluded: excluded, order: order, expectedOutputTokens: expectedOutputTokens, band: band,
-                hints: hints, continuation: continuation))
-            // The waiter's watch: it leaves the queue when its time is over or its client hangs up (so a client that
-            // went away does not hold a place a live one could take).
-            Task { [weak self] in
-                let deadline = ContinuousClock.now + .seconds(maxWaitSeconds)
-                while ContinuousClock.now < deadline {
-                    try? await Task.sleep(for: min(.seconds(Self.clientCheckSeconds), ContinuousClock.now.duration(to: deadline)))
-                    if !clientConnected() { break }
-                    guard await self?.isWaiting(id) == true else { return }
-                }
-                await self?.expire(id)
+            continuations[id] = continuation
+            clientChecks[id] = clientConnected
+            if !timerRunning {
+                timerRunning = true
+                Task { await self.runTimer() }
             }
         }
         guard let lease = result else { throw .timedOut }
         return lease
     }
 
-    /// Seconds between a waiter's checks that its client is still connected.
+    /// Seconds between checks that waiting requests' clients are still connected.
     static let clientCheckSeconds = 0.1
 
-    /// Whether waiter `id` is still queued.
-    private func isWaiting(_ id: Int) -> Bool { waiters.contains { $0.id == id } }
-
-    /// Gives up on a waiter (its time is over, or its client went away).
-    private func expire(_ id: Int) {
-        guard let i = waiters.firstIndex(where: { $0.id == id }) else { return }
-        let w = waiters.remove(at: i)
-        waitingByBand[w.band, default: 1] -= 1
-        metrics?.queueLength(band: w.band.rawValue, count: waitingByBand[w.band, default: 0])
-        w.continuation.resume(returning: nil)
-    }
-
-    /// Hands upstream `u`'s free slot to the best waiter that can use it.
-    private func handOff(_ u: Int) {
-        guard inFlight[u] < upstreams[u].maxConcurrency, healthy[u] else { return }
-        // Bands are served strictly in order: only the best band with a waiter this upstream can take competes.
-        var topRank = Int.max
-        for w in waiters where w.model == upstreams[u].model && !w.excluded.contains(u) { topRank = min(topRank, w.band.rank) }
-        guard topRank < Int.max else { return }
-        var best: Int?
-        if var policy = requestPolicies[u], let predictor = predictors[u] {
-            // sa-slo: the policy orders the waiters this upstream can take and caps its concurrency.
-            scratch.removeAll(keepingCapacity: true)
-            for (i, w) in waiters.enumerated() where w.model == upstreams[u].model && !w.excluded.contains(u) && w.band.rank == topRank {
-                var q = w.order
-                q.handle = i
-                scratch.append(q)
-            }
-            guard !scratch.isEmpty else { return }
-            let cap = policy.decide(&scratch, load: instanceLoad(u, now: GatewayClock.monotonicSeconds()), predictor: predictor)
-            requestPolicies[u] = policy
-            guard inFlight[u] < cap else { return }
-            best = scratch[0].handle
-        } else {
-            for (i, w) in waiters.enumerated() where w.model == upstreams[u].model && !w.excluded.contains(u) && w.band.rank == topRank {
-                if best.map({ OrderingPolicy.precedes(w.order, waiters[$0].order, rule: ordering) }) ?? true { best = i }
+    /// The queue's one timer: while anybody waits, wakes at the earliest deadline or every ``clientCheckSeconds`` and
+    /// lets out the waiters whose time is over or whose client hung up (so a client that went away does not hold a
+    /// place a live one could take).
+    private func runTimer() async {
+        while let deadline = queue.earliestDeadlineSeconds {
+            let now = GatewayClock.monotonicSeconds()
+            try? await Task.sleep(for: .seconds(max(0, min(deadline - now, Self.clientCheckSeconds))))
+            for e in queue.expire(now: GatewayClock.monotonicSeconds()) { resume(e, with: nil) }
+            for (id, connected) in clientChecks where !connected() {
+                if let e = queue.cancel(id) { resume(e, with: nil) }
             }
         }
-        guard let b = best else { return }
-        let w = waiters.remove(at: b)
-        waitingByBand[w.band, default: 1] -= 1
-        metrics?.queueLength(band: w.band.rawValue, count: waitingByBand[w.band, default: 0])
-        w.continuation.resume(returning: take(u, promptTokens: w.order.promptTokens, expectedOutputTokens: w.expectedOutputTokens, hints: w.hints))
+        timerRunning = false
+    }
+
+    /// Tells a waiter it has `lease` (or that its wait is over, `nil`).
+    private func resume(_ e: WaitQueue.Entry, with lease: Lease?) {
+        clientChecks.removeValue(forKey: e.id)
+        metrics?.queueLength(band: e.band.rawValue, count: queue.countByBand[e.band, default: 0])
+        continuations.removeValue(forKey: e.id)?.resume(returning: lease)
+    }
+
+    /// Hands upstream `u`'s free slot to the best waiter that can use it (``WaitQueue/next(for:model:choose:)``; with
+    /// `sa-slo`, the policy orders the waiters this upstream can take and caps its concurrency).
+    private func handOff(_ u: Int) {
+        guard inFlight[u] < upstreams[u].maxConcurrency, healthy[u], queue.count > 0 else { return }
+        var entry: WaitQueue.Entry?
+        if var policy = requestPolicies[u], let predictor = predictors[u] {
+            let load = instanceLoad(u, now: GatewayClock.monotonicSeconds())
+            let running = inFlight[u]
+            entry = queue.next(for: u, model: upstreams[u].model) { candidates in
+                let cap = policy.decide(&candidates, load: load, predictor: predictor)
+                return running < cap ? candidates.first?.handle : nil
+            }
+            requestPolicies[u] = policy
+        } else {
+            entry = queue.next(for: u, model: upstreams[u].model)
+        }
+        guard let e = entry else { return }
+        resume(e, with: take(u, promptTokens: e.order.promptTokens, expectedOutputTokens: e.expectedOutputTokens, hints: e.hints))
     }
 
     /// Takes a slot on `u` and starts charging GPU time to it.
@@ -272,14 +253,14 @@ actor UpstreamPool {
     static let worstCaseSpeedMargin = 2.0
 
     /// Requests waiting for a slot.
-    var queueLength: Int { waiters.count }
+    var queueLength: Int { queue.count }
 
     /// Whether some healthy upstream of `model` is predicted to meet `targets` for the request, from its step-time
     /// model, with the requests already waiting for the model counted ahead of it (`true` when no upstream of the model
     /// has a step-time model: nothing to judge by).
     func canMeet(model: String, request: RequestInfo, targets: SLOTargets, expectedOutputTokens: Int?) -> Bool {
         let now = GatewayClock.monotonicSeconds()
-        let waiting = waiters.reduce(0) { $0 + ($1.model == model ? 1 : 0) }
+        let waiting = queue.waiting(model: model)
         var judged = false
         for u in upstreams.indices where upstreams[u].model == model && healthy[u] {
             guard let predictor = predictors[u] else { continue }
@@ -391,7 +372,7 @@ actor UpstreamPool {
         let wasDown = !healthy[i]
         healthy[i] = up
         if up && wasDown {
-            for _ in 0..<max(0, upstreams[i].maxConcurrency - inFlight[i]) where !waiters.isEmpty { handOff(i) }
+            for _ in 0..<max(0, upstreams[i].maxConcurrency - inFlight[i]) where queue.count > 0 { handOff(i) }
         }
     }
 
