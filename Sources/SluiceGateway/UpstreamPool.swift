@@ -84,7 +84,11 @@ actor UpstreamPool {
         meanCompletionTokens = Array(repeating: nil, count: n)
         defaultExpectedOutputTokens = config.defaultExpectedOutputTokens
         router = try RouterRegistry.make(named: config.router, seed: 0)
-        queue = WaitQueue(ordering: OrderingPolicy.Rule(rawValue: config.ordering) ?? .fcfs)
+        // An unknown ordering is an error, not FCFS (sa-slo has its own policy; the queue's rule is then unused).
+        guard let rule = OrderingPolicy.Rule(rawValue: config.ordering) ?? (config.ordering == "sa-slo" ? .fcfs : nil) else {
+            throw .invalidValue(field: "ordering", value: config.ordering, allowed: RequestPolicyRegistry.names.joined(separator: ", "))
+        }
+        queue = WaitQueue(ordering: rule)
         performance = try UpstreamPerformance.resolve(config)
         learners = performance.map { OnlineStepTimeLearner(prior: $0?.predictor.stepModel) }
         predictors = performance.map { $0?.predictor }

@@ -50,8 +50,13 @@ struct EngineCommand: AsyncParsableCommand {
         let server = EngineServer(engine: engine, servedModelName: name, defaultOutputTokens: defaultOutputTokens)
         let host = self.host
         let what = "\(spec.deployment.model.name) on \(spec.deployment.tensorParallel) x \(spec.deployment.gpu.name), scheduler \(scheduler)"
-        try await server.application(host: host, port: port) { port in
-            FileHandle.standardOutput.write(Data("sluice engine listening on http://\(host):\(port) (model '\(name)': \(what))\n".utf8))
-        }.runService()
+        do {
+            try await server.application(host: host, port: port) { port in
+                FileHandle.standardOutput.write(Data("sluice engine listening on http://\(host):\(port) (model '\(name)': \(what))\n".utf8))
+            }.runService()
+        } catch where "\(error)".contains("Address already in use") {
+            throw SluiceError.invalidValue(
+                field: "--port", value: "\(port)", allowed: "a free port: \(host):\(port) is already in use; choose another with --port N (0: any free port)")
+        }
     }
 }
