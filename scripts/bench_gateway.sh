@@ -22,6 +22,7 @@ cat >"$work/gw.yaml" <<YAML
 listen: { host: 127.0.0.1, port: 18510 }
 router: least-outstanding
 ledger: $ledger
+limits: { maxConnections: 4096 }   # the held-streams measurement keeps more than the default 512 connections open
 upstreams:
   - { name: emulated-h100, url: "http://127.0.0.1:18500", model: bench, engine: vllm,
       pricePerHourUSD: 2.99, maxConcurrency: 2048 }
