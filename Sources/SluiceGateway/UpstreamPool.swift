@@ -275,12 +275,7 @@ actor UpstreamPool {
             let q = QueuedRequest(
                 requestID: 0, handle: 0, arrivalSeconds: now, promptTokens: request.promptTokens,
                 predictedOutputTokens: expectedOutput(u, hint: expectedOutputTokens), sloClass: 0, targets: targets)
-            let c = predictor.constants(concurrency: load.maxConcurrency, load: load, queue: [q])
-            let t = LatencyPredictor.times(q, position: 0, outputsAhead: 0, c)
-            if t.firstToken - now <= targets.ttftSeconds ?? .infinity, t.finish - now <= targets.e2eSeconds ?? .infinity,
-               c.iterationSeconds <= min(targets.tpotSeconds ?? .infinity, targets.tbtSeconds ?? .infinity) {
-                return true
-            }
+            if SLOFeasibility(q, load: load, predictor: predictor, targets: targets).feasible { return true }
         }
         return !judged
     }

@@ -146,7 +146,7 @@ struct GatewayHardeningTests {
     }
 
     @Test func aSilentUpstreamEndsTheStreamWithAnError() async throws {
-        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = 0.5 }) { base in
+        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = 2 }) { base in
             let start = ContinuousClock.now
             let r = try await G.post(base + "/v1/chat/completions", #"{"model":"tiny","stream":true,"messages":[{"role":"user","content":"x"}]}"#)
             #expect(r.status == 200 && r.body.contains("upstream_timeout"), "\(r.body)")
@@ -207,7 +207,8 @@ struct GatewayHardeningTests {
         var refused = LoadGenerator.Plan(baseURL: "http://127.0.0.1:1", model: "tiny", rate: 20, durationSeconds: 0.1)
         refused.timeoutSeconds = 5
         #expect(try await LoadGenerator.run(refused).statuses["connection_error"] == 2)
-        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = 0.3 }) { base in
+        // The read timeout leaves a loaded machine time to deliver the head (a timeout before it fails the upstream over).
+        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = 2 }) { base in
             // Streams end with the gateway's SSE error event: 200, but not a success.
             var broken = LoadGenerator.Plan(baseURL: base, model: "tiny", rate: 20, durationSeconds: 0.1)
             broken.streamShare = 1
@@ -215,7 +216,7 @@ struct GatewayHardeningTests {
             #expect(b.succeeded == 0 && b.statuses["stream_error"] == 2, "\(b.statuses)")
             // A client timeout shorter than the gateway's read timeout: the client gives up first.
             var impatient = broken
-            impatient.timeoutSeconds = 0.1
+            impatient.timeoutSeconds = 1
             let t = try await LoadGenerator.run(impatient)
             #expect(t.statuses["timeout"] == 2, "\(t.statuses)")
         }

@@ -42,8 +42,6 @@ public struct CostAwareRouter: Router {
         let queued = QueuedRequest(
             requestID: request.id, handle: 0, arrivalSeconds: request.arrivalSeconds, promptTokens: request.promptTokens,
             predictedOutputTokens: output, sloClass: request.sloClass, targets: targets)
-        let keep = 1 - safetyMargin
-        let queue = [queued]  // one allocation per routed request (routing happens per arrival, not per event)
         var cheapest = -1
         var cheapestCost = Double.infinity
         var fastest = 0
@@ -60,12 +58,8 @@ public struct CostAwareRouter: Router {
                 }
                 continue
             }
-            let c = predictor.constants(concurrency: load.maxConcurrency, load: load, queue: queue)
-            let t = LatencyPredictor.times(queued, position: 0, outputsAhead: 0, c)
-            let ttft = t.firstToken - request.arrivalSeconds
-            let e2e = t.finish - request.arrivalSeconds
-            let feasible = ttft <= keep * (targets.ttftSeconds ?? .infinity) && e2e <= keep * (targets.e2eSeconds ?? .infinity)
-                && c.iterationSeconds <= keep * min(targets.tpotSeconds ?? .infinity, targets.tbtSeconds ?? .infinity)
+            let check = SLOFeasibility(queued, load: load, predictor: predictor, targets: targets, margin: safetyMargin)
+            let (c, ttft, e2e, feasible) = (check.constants, check.ttftSeconds, check.e2eSeconds, check.feasible)
             let gpuSeconds = Double(request.promptTokens) * c.prefillSecondsPerToken + output * c.iterationSeconds / Double(max(c.concurrency, 1))
             let cost = tokenCost ?? fleet.pricePerHourUSD(replica: r) / 3600 * gpuSeconds
             if feasible && cost < cheapestCost {
