@@ -39,7 +39,8 @@ extension Gateway {
     }
 
     /// Checks a request body and normalises its output-token limit. - Throws: ``OpenAIError`` naming the bad field.
-    static func parse(_ data: Data, path: String, limits: GatewayLimits = GatewayLimits()) throws(OpenAIError) -> Parsed {
+    /// `hashPrefixes`: compute the prompt's prefix blocks (only a router that reads them needs the work).
+    static func parse(_ data: Data, path: String, limits: GatewayLimits = GatewayLimits(), hashPrefixes: Bool = true) throws(OpenAIError) -> Parsed {
         guard let object = try? JSONSerialization.jsonObject(with: data), var body = object as? [String: Any] else {
             throw OpenAIError(.badRequest, "the request body is not a JSON object", code: "invalid_json")
         }
@@ -66,22 +67,32 @@ extension Gateway {
         var normalizedBody: Data?
         if limitsGiven["max_tokens"] != maxTokens || (limitsGiven.count == 2 && limitsGiven["max_completion_tokens"] != maxTokens) {
             // Engines differ in which field they honour: forward one limit, in both fields where the client sent both.
-            body["max_tokens"] = maxTokens
-            if limitsGiven["max_completion_tokens"] != nil { body["max_completion_tokens"] = maxTokens }
-            normalizedBody = try? JSONSerialization.data(withJSONObject: body)
+            if body["max_tokens"] == nil, let brace = data.firstIndex(of: UInt8(ascii: "{")) {
+                // The common case, no `max_tokens` key at all: insert it after the object's opening brace (the object
+                // has at least `model`, so a comma follows), without re-encoding the body.
+                var bytes = data
+                bytes.insert(contentsOf: Array(#""max_tokens":\#(maxTokens),"#.utf8), at: brace + 1)
+                normalizedBody = bytes
+            } else {
+                body["max_tokens"] = maxTokens
+                if limitsGiven["max_completion_tokens"] != nil { body["max_completion_tokens"] = maxTokens }
+                normalizedBody = try? JSONSerialization.data(withJSONObject: body)
+            }
         }
         let chat = path.hasSuffix("chat/completions")
         let characters = chat ? try chatCharacters(body) : try promptCharacters(body)
         return Parsed(
             model: model, stream: stream, promptTokensEstimate: max(1, characters.tokens + characters.characters / Self.charactersPerToken),
-            maxTokens: maxTokens, normalizedBody: normalizedBody, prefixHashes: PromptPrefix.blockHashes(prefixText(body, chat: chat)))
+            maxTokens: maxTokens, normalizedBody: normalizedBody,
+            prefixHashes: hashPrefixes ? PromptPrefix.blockHashes(prefixText(body, chat: chat)) : [])
     }
 
     /// The text a prompt's prefix blocks are hashed over: each message's role and text in order, or the prompt (token
     /// ids as decimal text).
     static func prefixText(_ body: [String: Any], chat: Bool) -> [UInt8] {
         var text: [UInt8] = []
-        func add(_ s: String) { text.append(contentsOf: s.utf8) }
+        let cap = PromptPrefix.maxBlocks * PromptPrefix.blockBytes
+        func add(_ s: String) { if text.count < cap { text.append(contentsOf: s.utf8.prefix(cap - text.count)) } }
         if chat, let messages = body["messages"] as? [[String: Any]] {
             for m in messages {
                 add((m["role"] as? String ?? "") + "\u{1}")

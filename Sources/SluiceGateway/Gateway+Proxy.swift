@@ -46,7 +46,8 @@ extension Gateway {
         do { buffer = try await request.body.collect(upTo: config.maxBodyBytes) } catch {
             throw OpenAIError(.contentTooLarge, "the request body exceeds \(config.maxBodyBytes) bytes", code: "body_too_large")
         }
-        let parsed = try Self.parse(Data(buffer.readableBytesView), path: path, limits: config.limits)
+        let parsed = try Self.parse(
+            Data(buffer.readableBytesView), path: path, limits: config.limits, hashPrefixes: config.router == PrefixAffinityRouter().name)
         if let normalized = parsed.normalizedBody { buffer = ByteBuffer(bytes: normalized) }
         exchange.model = parsed.model
         exchange.stream = parsed.stream
@@ -341,8 +342,7 @@ struct Settlement: Sendable {
     /// Settles to what was used (0 and 0 when nothing was served), and updates the tenant's remaining-budget gauges.
     func settle(tokens: Double, usd: Double) async {
         guard let reservation else { return }
-        await tenants.settle(reservation, tokens: tokens, usd: usd)
-        let left = await tenants.remaining(tenant: reservation.tenant, now: GatewayClock.unixSeconds())
+        let left = await tenants.settle(reservation, tokens: tokens, usd: usd, now: GatewayClock.unixSeconds())
         metrics.budgetRemaining(tenant: reservation.tenant, usd: left.usd, tokens: left.tokens)
     }
 }

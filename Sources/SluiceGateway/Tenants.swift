@@ -204,13 +204,16 @@ actor TenantRegistry {
     }
 
     /// Settles a reservation to what was used.
-    func settle(_ r: Reservation, tokens: Double, usd: Double) async {
+    /// - Returns: what is left of the tenant's budget afterwards (``remaining(tenant:now:)``), in the same hop.
+    @discardableResult
+    func settle(_ r: Reservation, tokens: Double, usd: Double, now: Double) async -> (usd: Double?, tokens: Double?) {
         if let shared {
             // A failure here leaves the worst case charged: conservative, never an overspend.
             try? await shared.adjust(tenant: r.tenant, period: r.period, usd: usd - r.usd, tokens: tokens - r.tokens)
         } else {
             ledger.settle(tenant: r.tenant, period: r.period, reservedUSD: r.usd, reservedTokens: r.tokens, usd: usd, tokens: tokens)
         }
+        return remaining(tenant: r.tenant, now: now)
     }
 }
 

@@ -67,6 +67,8 @@ struct GatewayHardeningTests {
             #expect(both["max_tokens"] as? Int == 2 && both["max_completion_tokens"] as? Int == 2)
             let neither = try await forwarded(#"{"model":"tiny","messages":[{"role":"user","content":"x"}]}"#)
             #expect(neither["max_tokens"] as? Int == 77)
+            let null = try await forwarded(#"{"model":"tiny","max_tokens":null,"messages":[{"role":"user","content":"x"}]}"#)
+            #expect(null["max_tokens"] as? Int == 77, "an explicit null is replaced, not shadowed by a duplicate key")
             let newField = try await forwarded(#"{"model":"tiny","max_completion_tokens":5,"messages":[{"role":"user","content":"x"}]}"#)
             #expect(newField["max_tokens"] as? Int == 5)
             let unchanged = try await forwarded(#"{"model":"tiny","max_tokens":9,"user":"u","messages":[{"role":"user","content":"x"}]}"#)
