@@ -54,7 +54,12 @@ struct GatewayTests {
             group.addTask { try await gateway.run(handlingSignals: false) { continuation.yield($0) } }
             var gatewayPort = 0
             for await p in stream { gatewayPort = p; break }
-            do { try await body("http://127.0.0.1:\(gatewayPort)") } catch {
+            // Before cancelling: let the servers take every connection they accepted (Hummingbird drops an accepted but
+            // unconsumed connection on cancellation with a NIO precondition failure, which a loaded machine can hit).
+            do {
+                try await body("http://127.0.0.1:\(gatewayPort)")
+                try? await Task.sleep(for: .milliseconds(Self.settleBeforeShutdownMilliseconds))
+            } catch {
                 group.cancelAll()
                 try? await group.waitForAll()
                 try? await client.shutdown()
@@ -130,6 +135,9 @@ struct GatewayTests {
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { onRunning($0.localAddress?.port ?? 0) })
     }
+
+    /// Time the servers get to take up accepted connections before a test's gateway is cancelled.
+    static let settleBeforeShutdownMilliseconds = 300
 
     /// How long a test lets a request be held behind a gate (queue limit and client timeout alike).
     static let heldRequestSeconds = 120.0
