@@ -145,6 +145,8 @@ let package = Package(
             name: "SluiceGatewayTests",
             dependencies: [
                 "SluiceGateway", "SluiceCore", "SluiceLedger", "SluiceToolPlanning", "SluiceToolCalls",
+                // The simulator only for the admission parity test: the gateway itself does not import it.
+                "SluiceSimulator", "SluiceCatalog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -84,7 +84,7 @@ final class SimulationRun {
         startQueue.reserveCapacity(fleet.count)
         queuedToStart = Array(repeating: false, count: fleet.count)
         if let load = config.closedLoop {
-            clients = ClientSendQueue(load: load)
+            clients = ClientSendQueue(load: load, seed: config.seed)
             try clients!.sendFromIdleClients(&self.source, at: 0)
         } else {
             nextArrival = try self.source.next()

@@ -56,4 +56,31 @@ struct ValidateCLITests {
         let bad = try CLIRunner.run(["capacity", "--concurrency-sweep", "1,0"])
         #expect(bad.status != 0 && bad.stderr.contains("--concurrency-sweep"))
     }
+
+    @Test func trtllmFP8RowsKeepAnFP8KVCacheAndRoundTripsCanBeDrawn() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let csv = dir.appendingPathComponent("fp8.csv").path
+        // Llama-3.1-70B FP8 at TP 2 with long prompts at high concurrency: a BF16 KV cache holds half the tokens.
+        try """
+            model,gpu,tp,dtype,concurrency,input_tokens,output_tokens,ttft_ms,tpot_ms,engine
+            llama-3.1-70b,h100-sxm,2,fp8,100,2000,2000,800,60,trtllm
+            """.write(toFile: csv, atomically: true, encoding: .utf8)
+        func ttft(_ extra: [String]) throws -> Double {
+            let r = try CLIRunner.run(["validate", csv, "--json", "-"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let groups = try #require(object["groups"] as? [[String: Any]])
+            let t = try #require(groups.first?["ttft"] as? [String: Any])
+            return try #require(t["medianSignedError"] as? Double)
+        }
+        let fp8KV = try ttft([])
+        let bf16KV = try ttft(["--kv-dtype", "bf16"])
+        #expect(bf16KV > fp8KV + 0.5, "a BF16 cache queues prompts for KV blocks: signed TTFT error \(bf16KV) vs \(fp8KV)")
+        let drawn = try CLIRunner.run(["validate", csv, "--client-gap-distribution", "exponential"])
+        #expect(drawn.status == 0, "\(drawn.stderr)")
+        let bad = try CLIRunner.run(["validate", csv, "--client-gap-distribution", "gamma"])
+        #expect(bad.status != 0 && bad.stderr.contains("--client-gap-distribution") && bad.stderr.contains("exponential"))
+        let think = try CLIRunner.run(["simulate", "--requests", "40", "--concurrency", "4", "--think-time", "0.2", "--think-time-distribution", "exponential"])
+        #expect(think.status == 0, "\(think.stderr)")
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import SluiceCore
 import Testing
 
@@ -38,6 +39,31 @@ struct StepTimeModelTests {
         s.addPrefill(newTokens: 4096, contextTokens: 0)
         #expect(tp2.stepSeconds(s) < model.stepSeconds(s))
         #expect(tp2.stepSeconds(s) > model.stepSeconds(s) / 2)
+    }
+
+    @Test func allReduceLatencyGrowsWithThePeersOfTheGroup() throws {
+        // τ_ar + (t − 1)·τ_peer per all-reduce, two per layer: the decode step of the same batch at TP 8 pays
+        // 2·L·(8 − 2)·τ_peer more fixed communication than at TP 2, on top of what τ_ar alone gives.
+        var flat = RooflineParameters()
+        flat.allReducePerPeerLatencySeconds = 0
+        var growing = flat
+        growing.allReducePerPeerLatencySeconds = 5e-6
+        var s = BatchShape()
+        s.addDecode(contextTokens: 500)
+        func comm(_ tp: Int, _ p: RooflineParameters) -> Double {
+            RooflineStepTimeModel(deployment: Deployment(model: CoreFixtures.llama8B, gpu: CoreFixtures.h100, tensorParallel: tp), parameters: p)
+                .stepSeconds(s)
+        }
+        let layers = Double(CoreFixtures.llama8B.layers)
+        #expect(abs((comm(2, growing) - comm(2, flat)) - 2 * layers * 1 * 5e-6) < 1e-12)
+        #expect(abs((comm(8, growing) - comm(8, flat)) - 2 * layers * 7 * 5e-6) < 1e-12)
+        #expect(comm(1, growing) == comm(1, flat), "no all-reduce at TP 1")
+        // Files written before the term existed decode with it off.
+        let json = #"{"computeEfficiency":0.8,"weightStreamEfficiency":0.75,"attentionEfficiency":0.6,"kvBandwidthEfficiency":0.9,"linkEfficiency":0.7,"allReduceLatencySeconds":2.5e-05,"stepOverheadSeconds":0.00015,"perSequenceOverheadSeconds":5e-06,"perLayerOverheadSeconds":0,"gemmOverlapLoss":0}"#
+        let decoded = try JSONDecoder().decode(RooflineParameters.self, from: Data(json.utf8))
+        #expect(decoded.allReducePerPeerLatencySeconds == 0)
+        let roundTrip = try JSONDecoder().decode(RooflineParameters.self, from: JSONEncoder().encode(growing))
+        #expect(roundTrip == growing)
     }
 
     @Test func emptyBatchTakesNoTime() {

@@ -122,6 +122,13 @@ struct GatewayTests {
                     try await writer.finish(nil)
                 })
             }
+            if name.hasPrefix("metered") {
+                // Reports the prompt's token ids as its prompt tokens and generates the `out=N` its `user` field asks for.
+                let prompt = (object["prompt"] as? [Any])?.count ?? 0
+                let out = Int((object["user"] as? String ?? "").replacingOccurrences(of: "out=", with: "")) ?? 0
+                let answer = "{\"object\":\"text_completion\",\"by\":\"\(name)\",\"choices\":[{\"text\":\"x\"}],\"usage\":{\"prompt_tokens\":\(prompt),\"completion_tokens\":\(out),\"total_tokens\":\(prompt + out)}}"
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: answer)))
+            }
             var usage = name.hasPrefix("usage") ? ",\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":2,\"total_tokens\":5}" : ""
             if name.hasPrefix("huge") { usage = ",\"usage\":{\"prompt_tokens\":18446744073709551615,\"completion_tokens\":18446744073709551615}" }
             // "echo" upstreams return the body they received, to show what the gateway forwarded.

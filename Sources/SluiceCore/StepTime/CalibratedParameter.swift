@@ -47,9 +47,9 @@ struct CalibratedParameter: Sendable, Hashable {
             "linkEfficiency":
             return .efficiency
         case "allReduceLatencySeconds", "stepOverheadSeconds", "perSequenceOverheadSeconds", "perLayerOverheadSeconds",
-            "decodeAttentionSaturationItems":
+            "decodeAttentionSaturationItems", "allReducePerPeerLatencySeconds":
             return .overhead
-        case "gemmOverlapLoss":
+        case "gemmOverlapLoss", "fp8AttentionShare":
             return .fraction
         default:
             return nil

@@ -202,6 +202,7 @@ public struct RooflineCalibrator: Sendable {
         let multipliers = [
             "stepOverheadSeconds": 1, "perSequenceOverheadSeconds": sequences, "perLayerOverheadSeconds": layers,
             "allReduceLatencySeconds": 2 * layers,
+            "allReducePerPeerLatencySeconds": 2 * layers * Double(max(deployment.tensorParallel - 1, 1)),
             // Not a time: a count of work items, searched around a typical GPU's streaming-multiprocessor count.
             "decodeAttentionSaturationItems": measured / Self.typicalSaturationItems,
         ]

@@ -30,14 +30,30 @@ public struct RooflineParameters: Sendable, Hashable, Codable {
     /// TensorRT-LLM (measured end to end, `data/measured/`); split-KV kernels (flash-decoding) need fewer items.
     /// 0 turns the limit off.
     public var decodeAttentionSaturationItems: Double
+    /// τ_peer: added latency of one all-reduce per peer GPU beyond the first, seconds: the all-reduce of a tensor-parallel
+    /// group of `t` GPUs takes `τ_ar + (t − 1)·τ_peer` plus its bandwidth term. A ring all-reduce passes `2(t − 1)`
+    /// latency-bound steps (NCCL's α-β model, Thakur et al. 2005); TensorRT-LLM's one-shot all-reduce for small
+    /// messages reads `t − 1` peers' buffers and synchronises `t` flags. Decode steps of the same model at TP 2, 4
+    /// and 8 tell the two terms apart. 0 (the default, and files written before it existed) makes the latency
+    /// independent of the group size.
+    public var allReducePerPeerLatencySeconds: Double
+    /// Share of the attention math of a model with an FP8 KV cache that runs on the GPU's FP8 tensor cores, in [0, 1]:
+    /// TensorRT-LLM's FP8 context FMHA computes `QKᵀ` and `PV` in FP8 when the KV cache is FP8, vLLM's default
+    /// attention backends dequantise to BF16 first. Attention time is `F·(1 − s)/(η_a·F_bf16) + F·s/(η_a·F_fp8)`.
+    /// 0 (the default, and files written before it existed) runs all attention at the BF16 peak; no effect on a BF16
+    /// KV cache or a GPU without FP8 tensor cores.
+    public var fp8AttentionShare: Double
 
     /// Creates parameters; every argument defaults to SIMULATION.md §2.7.
     public init(
         computeEfficiency: Double = 0.80, weightStreamEfficiency: Double = 0.75, attentionEfficiency: Double = 0.60,
         kvBandwidthEfficiency: Double = 0.90, linkEfficiency: Double = 0.70, allReduceLatencySeconds: Double = 25e-6,
         stepOverheadSeconds: Double = 150e-6, perSequenceOverheadSeconds: Double = 5e-6,
-        perLayerOverheadSeconds: Double = 0, gemmOverlapLoss: Double = 0, decodeAttentionSaturationItems: Double = 0
+        perLayerOverheadSeconds: Double = 0, gemmOverlapLoss: Double = 0, decodeAttentionSaturationItems: Double = 0,
+        allReducePerPeerLatencySeconds: Double = 0, fp8AttentionShare: Double = 0
     ) {
+        self.fp8AttentionShare = fp8AttentionShare
+        self.allReducePerPeerLatencySeconds = allReducePerPeerLatencySeconds
         self.decodeAttentionSaturationItems = decodeAttentionSaturationItems
         self.computeEfficiency = computeEfficiency
         self.weightStreamEfficiency = weightStreamEfficiency
@@ -55,7 +71,8 @@ public struct RooflineParameters: Sendable, Hashable, Codable {
     public static let names = [
         "computeEfficiency", "weightStreamEfficiency", "attentionEfficiency", "kvBandwidthEfficiency",
         "linkEfficiency", "allReduceLatencySeconds", "stepOverheadSeconds", "perSequenceOverheadSeconds",
-        "perLayerOverheadSeconds", "gemmOverlapLoss", "decodeAttentionSaturationItems",
+        "perLayerOverheadSeconds", "gemmOverlapLoss", "decodeAttentionSaturationItems", "allReducePerPeerLatencySeconds",
+        "fp8AttentionShare",
     ]
 
     /// The parameters as a vector, in the order of ``names``.
@@ -64,7 +81,7 @@ public struct RooflineParameters: Sendable, Hashable, Codable {
             [
                 computeEfficiency, weightStreamEfficiency, attentionEfficiency, kvBandwidthEfficiency, linkEfficiency,
                 allReduceLatencySeconds, stepOverheadSeconds, perSequenceOverheadSeconds, perLayerOverheadSeconds,
-                gemmOverlapLoss, decodeAttentionSaturationItems,
+                gemmOverlapLoss, decodeAttentionSaturationItems, allReducePerPeerLatencySeconds, fp8AttentionShare,
             ]
         }
         set {
@@ -80,16 +97,19 @@ public struct RooflineParameters: Sendable, Hashable, Codable {
             perLayerOverheadSeconds = newValue[8]
             gemmOverlapLoss = newValue[9]
             decodeAttentionSaturationItems = newValue[10]
+            allReducePerPeerLatencySeconds = newValue[11]
+            fp8AttentionShare = newValue[12]
         }
     }
 
     private enum CodingKeys: String, CodingKey {
         case computeEfficiency, weightStreamEfficiency, attentionEfficiency, kvBandwidthEfficiency, linkEfficiency
         case allReduceLatencySeconds, stepOverheadSeconds, perSequenceOverheadSeconds, perLayerOverheadSeconds, gemmOverlapLoss
-        case decodeAttentionSaturationItems
+        case decodeAttentionSaturationItems, allReducePerPeerLatencySeconds, fp8AttentionShare
     }
 
-    /// Decodes parameters; `decodeAttentionSaturationItems` is optional (files written before it existed mean 0).
+    /// Decodes parameters; `decodeAttentionSaturationItems`, `allReducePerPeerLatencySeconds` and `fp8AttentionShare`
+    /// are optional (files written before they existed mean 0).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
@@ -103,6 +123,8 @@ public struct RooflineParameters: Sendable, Hashable, Codable {
             perSequenceOverheadSeconds: try c.decode(Double.self, forKey: .perSequenceOverheadSeconds),
             perLayerOverheadSeconds: try c.decode(Double.self, forKey: .perLayerOverheadSeconds),
             gemmOverlapLoss: try c.decode(Double.self, forKey: .gemmOverlapLoss),
-            decodeAttentionSaturationItems: try c.decodeIfPresent(Double.self, forKey: .decodeAttentionSaturationItems) ?? 0)
+            decodeAttentionSaturationItems: try c.decodeIfPresent(Double.self, forKey: .decodeAttentionSaturationItems) ?? 0,
+            allReducePerPeerLatencySeconds: try c.decodeIfPresent(Double.self, forKey: .allReducePerPeerLatencySeconds) ?? 0,
+            fp8AttentionShare: try c.decodeIfPresent(Double.self, forKey: .fp8AttentionShare) ?? 0)
     }
 }

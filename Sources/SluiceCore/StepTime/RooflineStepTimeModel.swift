@@ -10,8 +10,8 @@ import Darwin
 /// ```
 /// F_lin  = (2·N·P_lin + 2·S·V·d) / t            W = b_w·(P_lin + V·d) / t
 /// T_lin  = max(F_lin/(η_c·F), W/(η_w·B)) + loss·min(…)
-/// T_att  = F_att/(η_a·F_bf16) + M_kv/(η_kv·B)
-/// T_comm = [t>1]·2·L·(τ_ar + 2(t−1)/t·N·d·b_a/(η_l·B_link))
+/// T_att  = F_att·((1−s)/(η_a·F_bf16) + s/(η_a·F_fp8)) + M_kv/(η_kv·B)      (s = fp8AttentionShare for an FP8 KV cache, else 0)
+/// T_comm = [t>1]·2·L·(τ_ar + (t−1)·τ_peer + 2(t−1)/t·N·d·b_a/(η_l·B_link))
 /// T_step = T_lin + T_att + T_comm + τ_step + τ_req·S + L·τ_layer
 /// ```
 /// For a mixture of experts the FFN FLOPs use the active experts and the FFN bytes the expected number of
@@ -33,9 +33,9 @@ public struct RooflineStepTimeModel: StepTimeModel, Hashable {
     private let kvBytesPerToken: Double
     private let computeRate: Double  // η_c·F (FP8 weights double F)
     private let weightRate: Double  // η_w·B
-    private let attentionRate: Double  // η_a·F_bf16
+    private let attentionRate: Double  // η_a·F_bf16, or the harmonic mix with η_a·F_fp8 for an FP8 KV cache
     private let kvRate: Double  // η_kv·B
-    private let commFixedSeconds: Double  // 2·L·τ_ar  (0 at TP 1)
+    private let commFixedSeconds: Double  // 2·L·(τ_ar + (t−1)·τ_peer)  (0 at TP 1)
     private let commSecondsPerToken: Double  // 2·L·2(t−1)/t·d·b_a/(η_l·B_link)
     private let fixedSeconds: Double  // τ_step + L·τ_layer
     private let kvHeadsPerShard: Double
@@ -78,10 +78,14 @@ public struct RooflineStepTimeModel: StepTimeModel, Hashable {
         let gemmPeak = m.bytesPerWeight <= 1 ? (g.peakFP8FlopsPerSecond ?? g.peakFlopsPerSecond) : g.peakFlopsPerSecond
         computeRate = parameters.computeEfficiency * gemmPeak
         weightRate = parameters.weightStreamEfficiency * g.memoryBandwidthBytesPerSecond
-        attentionRate = parameters.attentionEfficiency * g.peakFlopsPerSecond
+        // An FP8 KV cache lets the engine run a share of the attention math on FP8 tensor cores (time-weighted mix).
+        let fp8Share = m.bytesPerKVElement <= 1 && g.peakFP8FlopsPerSecond != nil ? parameters.fp8AttentionShare : 0
+        let attentionPeakBF16 = g.peakFlopsPerSecond
+        let attentionPeakFP8 = g.peakFP8FlopsPerSecond ?? g.peakFlopsPerSecond
+        attentionRate = parameters.attentionEfficiency / ((1 - fp8Share) / attentionPeakBF16 + fp8Share / attentionPeakFP8)
         kvRate = parameters.kvBandwidthEfficiency * g.memoryBandwidthBytesPerSecond
         if deployment.tensorParallel > 1 {
-            commFixedSeconds = 2 * L * parameters.allReduceLatencySeconds
+            commFixedSeconds = 2 * L * (parameters.allReduceLatencySeconds + (t - 1) * parameters.allReducePerPeerLatencySeconds)
             commSecondsPerToken =
                 2 * L * 2 * (t - 1) / t * Double(m.hiddenSize) * Self.activationBytes
                 / (parameters.linkEfficiency * g.linkBandwidthBytesPerSecond)

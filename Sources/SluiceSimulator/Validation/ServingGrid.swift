@@ -14,10 +14,15 @@ public struct ServingGrid: Sendable {
     public struct Point: Sendable, Hashable, Codable {
         public var tokenBudget: Int
         public var clientGapSeconds: Double
+        public var clientGapDistribution: ThinkTimeDistribution
         public var perSequenceOverheadSeconds: Double
-        public init(tokenBudget: Int, clientGapSeconds: Double, perSequenceOverheadSeconds: Double) {
+        public init(
+            tokenBudget: Int, clientGapSeconds: Double, clientGapDistribution: ThinkTimeDistribution = .fixed,
+            perSequenceOverheadSeconds: Double
+        ) {
             self.tokenBudget = tokenBudget
             self.clientGapSeconds = clientGapSeconds
+            self.clientGapDistribution = clientGapDistribution
             self.perSequenceOverheadSeconds = perSequenceOverheadSeconds
         }
     }
@@ -38,23 +43,31 @@ public struct ServingGrid: Sendable {
     public var tokenBudgets: [Int]
     /// Client round trips tried, seconds: none, and the few milliseconds an HTTP benchmark client takes.
     public var clientGapsSeconds: [Double]
+    /// How round trips are drawn around each nonzero gap: fixed (cohorts stay together), exponential (they spread).
+    public var clientGapDistributions: [ThinkTimeDistribution]
     /// Host-side costs per sequence per step tried, seconds: the roofline default (5 µs) up to a Python front end's.
     public var perSequenceOverheadsSeconds: [Double]
 
     public init(
         tokenBudgets: [Int] = [8192, 32768, 65536], clientGapsSeconds: [Double] = [0, 0.005],
+        clientGapDistributions: [ThinkTimeDistribution] = [.fixed, .exponential],
         perSequenceOverheadsSeconds: [Double] = [5e-6, 25e-6, 50e-6, 75e-6]
     ) {
         self.tokenBudgets = tokenBudgets
         self.clientGapsSeconds = clientGapsSeconds
+        self.clientGapDistributions = clientGapDistributions
         self.perSequenceOverheadsSeconds = perSequenceOverheadsSeconds
     }
 
-    /// All grid points, budget-major.
+    /// All grid points, budget-major (a zero gap once: its distributions coincide).
     public var points: [Point] {
         tokenBudgets.flatMap { b in
             clientGapsSeconds.flatMap { g in
-                perSequenceOverheadsSeconds.map { Point(tokenBudget: b, clientGapSeconds: g, perSequenceOverheadSeconds: $0) }
+                (g == 0 ? Array(clientGapDistributions.prefix(1)) : clientGapDistributions).flatMap { d in
+                    perSequenceOverheadsSeconds.map {
+                        Point(tokenBudget: b, clientGapSeconds: g, clientGapDistribution: d, perSequenceOverheadSeconds: $0)
+                    }
+                }
             }
         }
     }

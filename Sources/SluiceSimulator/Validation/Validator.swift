@@ -27,6 +27,9 @@ public struct Validator: Sendable {
     /// back together when the round trip is longer than a step, and queue for prefill together. 0 sends the next
     /// request at the instant the last one ends, which staggers clients and understates TTFT under load.
     public var clientGapSeconds: Double = 0
+    /// How round trips are drawn around ``clientGapSeconds``: fixed, or exponential with that mean (a benchmark
+    /// client's own load makes its round trip vary, which breaks cohorts up over a few steps).
+    public var clientGapDistribution: ThinkTimeDistribution = .fixed
 
     /// Defaults: 6 requests per client, at least 48 in all.
     public init(requestsPerClient: Int = 6, minimumRequests: Int = 48, seed: UInt64 = 0) {
@@ -45,7 +48,7 @@ public struct Validator: Sendable {
             let count = max(run.concurrency * requestsPerClient, minimumRequests)
             let requests = (0..<count).map { Request(id: $0, arrivalSeconds: 0, promptTokens: run.inputTokens, outputTokens: run.outputTokens) }
             var simulation = Simulation(replicas: [replica], sloClasses: SLOClassTable([]), seed: seed)
-            simulation.closedLoop = try ClosedLoopLoad(clients: run.concurrency, thinkSeconds: clientGapSeconds)
+            simulation.closedLoop = try ClosedLoopLoad(clients: run.concurrency, thinkSeconds: clientGapSeconds, thinkDistribution: clientGapDistribution)
             var source = ArrayRequestSource(requests)
             var sink = CollectingOutcomeSink()
             _ = try simulation.run(&source, outcomes: &sink)
@@ -84,7 +87,9 @@ public struct Validator: Sendable {
         }
         if case .recorded = replay.load { requests.sort { ($0.arrivalSeconds, $0.id) < ($1.arrivalSeconds, $1.id) } }
         var simulation = Simulation(replicas: [replica], sloClasses: SLOClassTable([]), seed: seed)
-        if case .closedLoop(let n) = replay.load { simulation.closedLoop = try ClosedLoopLoad(clients: n, thinkSeconds: clientGapSeconds) }
+        if case .closedLoop(let n) = replay.load {
+            simulation.closedLoop = try ClosedLoopLoad(clients: n, thinkSeconds: clientGapSeconds, thinkDistribution: clientGapDistribution)
+        }
         var source = ArrayRequestSource(requests)
         var sink = CollectingOutcomeSink()
         _ = try simulation.run(&source, outcomes: &sink)

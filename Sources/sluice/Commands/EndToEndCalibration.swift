@@ -82,6 +82,7 @@ struct EndToEndCalibration {
             let results = try grid.evaluate(groups: configurations.map(\.name)) { point, group throws(SluiceError) in
                 var v = validator
                 v.clientGapSeconds = point.clientGapSeconds
+                v.clientGapDistribution = point.clientGapDistribution
                 var parameters = heldOutParameters[group]!
                 parameters.perSequenceOverheadSeconds = point.perSequenceOverheadSeconds
                 return try v.validate(rowsByGroup[group]!) { run throws(SluiceError) in
@@ -140,20 +141,20 @@ struct EndToEndCalibration {
 
     /// Each grid point's errors over all groups (in sample, for reading only), then the held-out choices.
     static func render(_ grid: ServingGrid, _ results: ServingGrid.Results) -> String {
-        var t = TextTable(["token budget", "client gap ms", "per-seq µs", "TTFT APE", "TPOT APE", "E2E APE"])
+        var t = TextTable(["token budget", "client gap ms", "gap drawn", "per-seq µs", "TTFT APE", "TPOT APE", "E2E APE"])
         for p in grid.points {
             let r = ValidationReport(pairs: results.pairs[p]!.values.flatMap { $0 }, stepModels: [:])
-            t.add([String(p.tokenBudget), fixed(p.clientGapSeconds * 1000, 1), fixed(p.perSequenceOverheadSeconds * 1e6, 0),
+            t.add([String(p.tokenBudget), fixed(p.clientGapSeconds * 1000, 1), p.clientGapDistribution.rawValue, fixed(p.perSequenceOverheadSeconds * 1e6, 0),
                    ValidationPrinter.pct(r.ttft.medianAPE),
                    ValidationPrinter.pct(r.tpot.medianAPE), ValidationPrinter.pct(r.e2e.medianAPE)])
         }
         var counts: [ServingGrid.Point: Int] = [:]
         for p in results.choice.values { counts[p, default: 0] += 1 }
         let chosen = counts.sorted { $0.value > $1.value }.map {
-            "token budget \($0.key.tokenBudget), client gap \(fixed($0.key.clientGapSeconds * 1000, 1)) ms, \(fixed($0.key.perSequenceOverheadSeconds * 1e6, 0)) µs per sequence for \($0.value) of \(results.choice.count) groups"
+            "token budget \($0.key.tokenBudget), client gap \(fixed($0.key.clientGapSeconds * 1000, 1)) ms \($0.key.clientGapDistribution.rawValue), \(fixed($0.key.perSequenceOverheadSeconds * 1e6, 0)) µs per sequence for \($0.value) of \(results.choice.count) groups"
         }
         return "serving grid, every group pooled (in sample, median APE):\n" + t.render()
             + "\nchosen leave one group out: " + chosen.joined(separator: "; ")
-            + "\nchosen on all groups (written to the files): \(fixed(results.chosenOnAll.perSequenceOverheadSeconds * 1e6, 0)) µs per sequence\n"
+            + "\nchosen on all groups (written to the files): \(fixed(results.chosenOnAll.perSequenceOverheadSeconds * 1e6, 0)) µs per sequence (validate's token budget and client gap: \(results.chosenOnAll.tokenBudget) tokens, \(fixed(results.chosenOnAll.clientGapSeconds * 1000, 1)) ms \(results.chosenOnAll.clientGapDistribution.rawValue))\n"
     }
 }

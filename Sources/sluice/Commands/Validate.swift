@@ -39,12 +39,27 @@ struct Validate: ParsableCommand {
         valueName: "SECONDS"))
     var clientGap = Self.defaultClientGapSeconds
 
+    @Option(help: ArgumentHelp(
+        "How client round trips are drawn: fixed, or exponential with --client-gap as the mean (default: \(Self.defaultClientGapDistribution.rawValue)).",
+        valueName: "fixed|exponential"))
+    var clientGapDistribution = Self.defaultClientGapDistribution.rawValue
+
     @OptionGroup var fleet: FleetOptions
 
     /// The closed-loop client round trip `validate` assumes when `--client-gap` is not given. Chosen with the TRT-LLM
     /// token budget below by `sluice calibrate --from-validate data/measured/concurrency.csv --serving-grid`, leave one
     /// configuration group out (each group's choice made on the other twelve; every one chose 5 ms).
     static let defaultClientGapSeconds = 0.005
+    /// How `validate` draws the round trips when `--client-gap-distribution` is not given (chosen with the gap).
+    static let defaultClientGapDistribution = ThinkTimeDistribution.fixed
+
+    /// Parses a think-time distribution name. - Throws: ``SluiceError`` naming `field` and the allowed names.
+    static func thinkDistribution(_ name: String, field: String) throws -> ThinkTimeDistribution {
+        guard let d = ThinkTimeDistribution(rawValue: name) else {
+            throw SluiceError.invalidValue(field: field, value: name, allowed: ThinkTimeDistribution.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        return d
+    }
 
     /// Per-iteration token budget by engine when --chunk-size is not given: vLLM's online default and SGLang's
     /// chunked-prefill size on 80 GB-class GPUs. TensorRT-LLM's build default is 8192, but the NIM profiles the bundled
@@ -52,6 +67,15 @@ struct Validate: ParsableCommand {
     /// one prefill); the budget that reproduces them, chosen leave-one-group-out by `calibrate --from-validate
     /// --serving-grid`, is 32768.
     static let defaultTokenBudgetByEngine = ["vllm": 2048, "trtllm": 32768, "sglang": 8192]
+
+    /// KV-cache precision of a measured row when `--kv-dtype` is not given. TensorRT-LLM serves NVIDIA's Model
+    /// Optimizer FP8 checkpoints (those of the NIM FP8 profiles) with the FP8 KV cache they are quantised with
+    /// (`kv_cache_quant_algo: FP8`); vLLM and SGLang keep a BF16 KV cache unless told otherwise (`--kv-cache-dtype
+    /// auto`). The bundled FP8 rows agree: with a BF16 cache the simulator's decode is too slow at high batch and
+    /// Llama-3.1-70B at TP 2 runs out of KV blocks the engine had.
+    static func defaultKVDtype(engine: String?, weights: String) -> String {
+        engine == "trtllm" ? weights : "bf16"
+    }
 
     /// The replica a measured closed-loop row describes: its model, GPU, TP and precision from the row, the engine
     /// limits from `fleet` (the token budget by engine unless `--chunk-size` is given), and the calibration `fleet` names
@@ -61,7 +85,8 @@ struct Validate: ParsableCommand {
         tokenBudget: Int? = nil
     ) throws(SluiceError) -> (spec: ReplicaSpec, base: RooflineParameters) {
         do {
-            let model = try catalog.model(named: run.model).withPrecision(weights: run.dtype, kv: fleet.kvDtype ?? "bf16")
+            let kv = fleet.kvDtype ?? defaultKVDtype(engine: run.engine ?? fleet.engine, weights: run.dtype)
+            let model = try catalog.model(named: run.model).withPrecision(weights: run.dtype, kv: kv)
             var limits = try fleet.limits()
             if let tokenBudget { limits.maxBatchedTokens = tokenBudget }
             if limits.maxBatchedTokens == nil {
@@ -93,6 +118,7 @@ struct Validate: ParsableCommand {
         }
         var validator = Validator(seed: 0)
         validator.clientGapSeconds = clientGap
+        validator.clientGapDistribution = try Self.thinkDistribution(clientGapDistribution, field: "--client-gap-distribution")
         let report: ValidationReport
         switch data {
         case .concurrency(let runs):

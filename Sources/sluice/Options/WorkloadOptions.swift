@@ -37,6 +37,9 @@ struct WorkloadOptions: ParsableArguments {
     @Option(help: ArgumentHelp("With --concurrency: seconds a client waits between a response and its next request.", valueName: "S"))
     var thinkTime = 0.0
 
+    @Option(help: ArgumentHelp("With --concurrency: how think times are drawn: fixed, or exponential with --think-time as the mean.", valueName: "fixed|exponential"))
+    var thinkTimeDistribution = ThinkTimeDistribution.fixed.rawValue
+
     /// The closed loop from `--concurrency` and `--think-time` (`clients` overrides `--concurrency`: sweeps).
     func closedLoop(clients: Int? = nil) throws -> ClosedLoopLoad? {
         guard let n = clients ?? concurrency else {
@@ -45,7 +48,9 @@ struct WorkloadOptions: ParsableArguments {
             }
             return nil
         }
-        return try ClosedLoopLoad(clients: n, thinkSeconds: thinkTime)
+        return try ClosedLoopLoad(
+            clients: n, thinkSeconds: thinkTime,
+            thinkDistribution: try Validate.thinkDistribution(thinkTimeDistribution, field: "--think-time-distribution"))
     }
 
     @Option(help: "Seed for every random choice (arrivals, SLO class draws, random routing).")
