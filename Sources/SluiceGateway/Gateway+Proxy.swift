@@ -75,8 +75,14 @@ extension Gateway {
             let attempts = BudgetAdmission.attempts(chosen: dearest, candidates: candidates, overflow: await tenants.overflow(of: tenant.name))
             for (i, a) in attempts.enumerated() {
                 do {
-                    reservation = try await tenants.reserve(tenant: tenant.name, tokens: worstTokens, usd: usd[a.index] ?? 0, now: GatewayClock.unixSeconds())
-                    if i > 0 { pinned = a.index }
+                    reservation = try await tenants.reserve(
+                        tenant: tenant.name, tokens: worstTokens, usd: usd[a.index] ?? 0, now: GatewayClock.unixSeconds(),
+                        finalAttempt: i == attempts.count - 1)
+                    if i > 0 {
+                        pinned = a.index
+                        await tenants.recordDowngrade(tenant: tenant.name)
+                        metrics.downgraded(tenant: tenant.name)
+                    }
                     break
                 } catch {
                     let overBudget = error.code == "budget_exceeded" || error.code == "request_exceeds_budget"

@@ -67,6 +67,7 @@ struct GatewayMetrics: Sendable {
             cancelledCounter(upstream: u).increment(by: Int64(0))
         }
         for b in bands { queueLength(band: b, count: 0) }
+        for t in tenants { downgradedCounter(tenant: t).increment(by: Int64(0)) }
         ledgerFailed(0)
     }
 
@@ -107,6 +108,16 @@ struct GatewayMetrics: Sendable {
             descriptor: .init(namespace: "sluice", metricName: "refused", unitName: "total", helpText: "Requests the gateway answered with an error itself"),
             labels: [("code", code), ("tenant", tenant ?? "")]
         ).increment()
+    }
+
+    /// A request over its tenant's budget on the dearest upstream was reserved on, and sent to, the cheapest.
+    func downgraded(tenant: String) { downgradedCounter(tenant: tenant).increment() }
+
+    private func downgradedCounter(tenant: String) -> Counter {
+        registry.makeCounter(
+            descriptor: .init(namespace: "sluice", metricName: "budget_downgraded", unitName: "total",
+                              helpText: "Requests over budget on the dearest upstream sent to the cheapest instead (over=downgrade)"),
+            labels: [("tenant", tenant)])
     }
 
     /// The exposition text.

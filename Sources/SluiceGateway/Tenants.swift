@@ -164,9 +164,11 @@ actor TenantRegistry {
         var usd: Double
     }
 
-    /// Reserves `tokens` and `usd` for `tenant` (`nil` when it has no budget).
+    /// Reserves `tokens` and `usd` for `tenant` (`nil` when it has no budget). `finalAttempt: false` is a reservation
+    /// that a downgrade may still retry elsewhere: its refusal is not counted (``recordDowngrade(tenant:)`` counts the
+    /// retry that fits), as in the simulator.
     /// - Throws: ``OpenAIError`` 429 with `Retry-After` when over budget, 503 when the shared store is unreachable.
-    func reserve(tenant: String, tokens: Double, usd: Double, now: Double) async throws(OpenAIError) -> Reservation? {
+    func reserve(tenant: String, tokens: Double, usd: Double, now: Double, finalAttempt: Bool = true) async throws(OpenAIError) -> Reservation? {
         guard let budget = ledger.budgets[tenant] else { return nil }
         // A worst case larger than the whole budget can never fit, however long the client waits: say so, and how to fix it.
         if let limit = budget.tokensPerPeriod, tokens > limit {
@@ -194,13 +196,22 @@ actor TenantRegistry {
             fits = ledger.reserve(tenant: tenant, usd: usd, tokens: tokens, now: now)
         }
         guard fits else {
-            ledger.count(tenant: tenant, rejected: true)
+            if finalAttempt { ledger.count(tenant: tenant, rejected: true) }
             let periodEnd = Double(period + 1) * budget.periodSeconds
             throw OpenAIError(
                 .tooManyRequests, "tenant \(tenant) is over its budget for this period", type: "rate_limit_error", code: "budget_exceeded",
                 retryAfterSeconds: max(1, Int((periodEnd - now).rounded(.up))))
         }
         return Reservation(tenant: tenant, period: period, tokens: tokens, usd: usd)
+    }
+
+    /// A request over its budget on the first choice was reserved on a cheaper upstream instead.
+    func recordDowngrade(tenant: String) { ledger.count(tenant: tenant, rejected: false) }
+
+    /// Budget refusals and downgrades counted for `tenant` by this gateway.
+    func decisions(tenant: String) -> (rejected: Int, downgraded: Int) {
+        let a = ledger.accounts[tenant]
+        return (a?.rejected ?? 0, a?.downgraded ?? 0)
     }
 
     /// Settles a reservation to what was used.

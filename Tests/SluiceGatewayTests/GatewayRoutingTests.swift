@@ -82,6 +82,10 @@ struct GatewayRoutingTests {
             }
             #expect(statuses == [200, 200, 200], "\(statuses) \(upstreams)")
             #expect(upstreams.dropFirst().allSatisfy { $0 == "cheap" }, "\(upstreams)")
+            // Counted as downgrades, not as refusals (the first choice's failed reservation is not a refusal).
+            let metrics = try await GatewayHardeningTests.get(base + "/metrics").body
+            #expect(metrics.contains(#"sluice_budget_downgraded_total{tenant="thrifty"} 2"#), "\(metrics)")
+            #expect(!metrics.contains(#"code="budget_exceeded""#))
         }
     }
 

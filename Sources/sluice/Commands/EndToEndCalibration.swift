@@ -62,6 +62,7 @@ struct EndToEndCalibration {
         var pairs: [ValidationPair] = []
         var validator = Validator()
         validator.clientGapSeconds = Validate.defaultClientGapSeconds
+        validator.clientGapDistribution = Validate.defaultClientGapDistribution
         var heldOutParameters: [String: RooflineParameters] = [:]
         for (i, c) in configurations.enumerated() {
             var rest = configurations
