@@ -29,7 +29,9 @@ extension SimulationRun {
         if elastic.isElastic { elastic.recordCompletion(o) }
         do throws(SluiceError) { try sink.record(o) } catch { if sinkError == nil { sinkError = error } }
         if clients != nil {
-            do throws(SluiceError) { try clients!.requestEnded(&source, at: lastEventSeconds) } catch { if sinkError == nil { sinkError = error } }
+            // The client has its answer when the last token reaches it (later than the step's end with an output lag).
+            let answered = o.status == .completed ? max(lastEventSeconds, o.arrivalSeconds + o.e2eSeconds) : lastEventSeconds
+            do throws(SluiceError) { try clients!.requestEnded(&source, at: answered) } catch { if sinkError == nil { sinkError = error } }
         }
     }
 

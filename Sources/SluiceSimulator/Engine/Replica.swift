@@ -60,6 +60,10 @@ final class Replica {
     var prefixCache: PrefixCache? = PrefixCache()
     /// Prompt block hashes of the request in each slot (empty arrays cost nothing).
     var prefixHashesBySlot: [[UInt64]] = []
+    /// Steps between a token's sampling and its delivery to the client (``EngineLimits/outputLagSteps``).
+    let outputLagSteps: Int
+    /// Duration of the iteration that ended last, seconds (stands for the next one's when delivery lags a step).
+    private var lastIterationSeconds = 0.0
 
     init(index: Int, deployment: Deployment, scheduler: any IterationScheduler, maxBatchedTokens: Int,
          stepModel: any StepTimeModel, tbtTargetsByClass: [Double?]) throws(SluiceError) {
@@ -71,6 +75,7 @@ final class Replica {
         pricePerHourUSD = deployment.pricePerHourUSD
         latencyPredictor = LatencyPredictor(stepModel: stepModel)
         let limits = deployment.limits
+        outputLagSteps = limits.outputLagSteps
         let blocks = try deployment.kvBlockCapacity()
         timeline = UtilisationTimeline(kvBlocks: blocks)
         let kv = KVBlockPool(totalBlocks: blocks, blockSizeTokens: limits.blockSizeTokens, watermarkFraction: limits.watermarkFraction)
@@ -176,16 +181,23 @@ final class Replica {
             outstandingTokens += 1
             let cls = engine.sequences[i].sloClass
             if engine.sequences[i].firstTokenSeconds == nil {
-                engine.sequences[i].firstTokenSeconds = now
-                metrics.recordFirstToken(sloClass: cls, seconds: now - engine.sequences[i].arrivalSeconds)
+                let generated = engine.sequences[i].generatedTokens
+                // With an output lag the client gets token 1 when the next step ends (with token 2), or one step's
+                // time later when token 1 is also the last.
+                let last = generated >= trueOutputTokens[i]
+                if outputLagSteps == 0 || generated > 1 || last {
+                    let delivered = now + (outputLagSteps > 0 && generated == 1 ? duration : 0)
+                    engine.sequences[i].firstTokenSeconds = delivered
+                    metrics.recordFirstToken(sloClass: cls, seconds: delivered - engine.sequences[i].arrivalSeconds)
+                }
                 // vLLM's automatic prefix caching registers a block's hash as soon as its KV is computed: the prompt's
                 // full blocks are reusable from the end of its prefill, not from the request's completion.
-                if !prefixHashesBySlot[i].isEmpty, prefixCache != nil {
+                if generated == 1, !prefixHashesBySlot[i].isEmpty, prefixCache != nil {
                     prefixCache!.insert(
                         prefixHashesBySlot[i], promptTokens: engine.sequences[i].promptTokens,
                         capacityTokens: engine.kv.freeBlocks * engine.kv.blockSizeTokens + engine.sequences[i].kvBlocks * engine.kv.blockSizeTokens)
                 }
-            } else {
+            } else if engine.sequences[i].generatedTokens > 1 + outputLagSteps {
                 let gap = now - engine.sequences[i].lastTokenSeconds
                 metrics.recordGap(sloClass: cls, seconds: gap)
                 if gap > engine.sequences[i].maxGapSeconds { engine.sequences[i].maxGapSeconds = gap }
@@ -198,6 +210,7 @@ final class Replica {
                 engine.sequences[i].predictedOutputTokens = predictor.predict(query)
             }
         }
+        lastIterationSeconds = duration
         if finished > 0 { releaseFinished(now: now) }
         // Lend the plan to the scheduler through a local: passing the stored property would copy it.
         var lent = BatchPlan()
@@ -212,7 +225,9 @@ final class Replica {
             let slot = engine.running[r]
             let i = Int(slot)
             if engine.sequences[i].generatedTokens >= trueOutputTokens[i] {
-                completedOutcomes.append(outcome(slot: slot, now: now))
+                // With an output lag the last token reaches the client one step after it was sampled (the step that just
+                // ended stands for the next one).
+                completedOutcomes.append(outcome(slot: slot, now: now + (outputLagSteps > 0 ? lastIterationSeconds : 0)))
                 recordLatencyError(slot: slot, now: now)
                 if let predictor {
                     let s = engine.sequences[i]

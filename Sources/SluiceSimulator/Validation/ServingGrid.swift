@@ -45,13 +45,14 @@ public struct ServingGrid: Sendable {
     public var clientGapsSeconds: [Double]
     /// How round trips are drawn around each nonzero gap: fixed (cohorts stay together), exponential (they spread).
     public var clientGapDistributions: [ThinkTimeDistribution]
-    /// Host-side costs per sequence per step tried, seconds: the roofline default (5 µs) up to a Python front end's.
+    /// Host-side costs per sequence per step tried, seconds: 25 µs (a C++ front end; the roofline default of 5 µs was
+    /// never chosen) up to a Python front end's.
     public var perSequenceOverheadsSeconds: [Double]
 
     public init(
         tokenBudgets: [Int] = [8192, 32768, 65536], clientGapsSeconds: [Double] = [0, 0.005],
         clientGapDistributions: [ThinkTimeDistribution] = [.fixed, .exponential],
-        perSequenceOverheadsSeconds: [Double] = [5e-6, 25e-6, 50e-6, 75e-6]
+        perSequenceOverheadsSeconds: [Double] = [25e-6, 50e-6, 75e-6, 100e-6]
     ) {
         self.tokenBudgets = tokenBudgets
         self.clientGapsSeconds = clientGapsSeconds

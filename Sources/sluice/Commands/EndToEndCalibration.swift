@@ -7,7 +7,8 @@ import SluiceSimulator
 /// (a `validate` concurrency CSV), on top of each GPU's kernel calibration.
 ///
 /// Rows at concurrency 1 isolate single steps: the mean TPOT is one decode of a batch of 1 over the mean context
-/// (prompt + output / 2), the TTFT one prefill of the prompt. The fitted parameters (engine and serving overheads,
+/// (prompt + output / 2), the TTFT one prefill of the prompt (plus the next step for an engine whose output lags a
+/// step, ``EngineLimits/outputLagSteps``). The fitted parameters (engine and serving overheads,
 /// all-reduce latency, decode-attention occupancy) are shared by every configuration group; the rest of each group's
 /// parameters come from its GPU's kernel calibration (`--base-engine`). Errors are leave-one-group-out: each group is
 /// simulated at every concurrency it was measured at, with a fit made without it.
@@ -47,7 +48,15 @@ struct EndToEndCalibration {
                 points.append(CalibrationPoint(shape: decode, measuredSeconds: r.tpotSeconds, label: "\(r.label) TPOT"))
                 var prefill = BatchShape()
                 prefill.addPrefill(newTokens: r.inputTokens, contextTokens: 0)
-                points.append(CalibrationPoint(shape: prefill, measuredSeconds: r.ttftSeconds, label: "\(r.label) TTFT"))
+                if d.limits.outputLagSteps > 0 {
+                    // The first token reaches the client when the next step ends: TTFT is the prefill plus one decode
+                    // step, i.e. twice the mean of the two.
+                    var firstDecode = BatchShape()
+                    firstDecode.addDecode(contextTokens: r.inputTokens + 1)
+                    points.append(CalibrationPoint(shapes: [prefill, firstDecode], measuredSeconds: r.ttftSeconds / 2, label: "\(r.label) TTFT"))
+                } else {
+                    points.append(CalibrationPoint(shape: prefill, measuredSeconds: r.ttftSeconds, label: "\(r.label) TTFT"))
+                }
             }
             if !points.isEmpty { configurations.append(.init(name: g, deployment: d, points: points, base: base)) }
         }

@@ -25,7 +25,7 @@ struct FleetOptions: ParsableArguments {
     enum CodingKeys: String, CodingKey {
         case model, gpu, tp, replicas, fleet, catalogs, chunkSize, maxNumSeqs, blockSize, kvBlocks, gpuMemoryUtilization
         case maxModelLen, maxOutputTokens, stepModel, profile, calibration, predictor, predictorMae, schedulerOptions
-        case requestScheduler, requestOptions, scaling, prefixBlockTokens, engine, dtype, kvDtype
+        case requestScheduler, requestOptions, scaling, prefixBlockTokens, engine, dtype, kvDtype, outputLagSteps
     }
 
     @Option(help: ArgumentHelp(
@@ -44,6 +44,23 @@ struct FleetOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Engine whose calibration to prefer with --calibration auto: vllm, sglang or trtllm (default: any).", valueName: "NAME"))
     var engine: String?
+
+    @Option(help: ArgumentHelp(
+        "Steps between a token being sampled and the client receiving it: 0 (vLLM, SGLang) or 1 (an overlap scheduler: TensorRT-LLM, the default with --engine trtllm).",
+        valueName: "0|1"))
+    var outputLagSteps: Int?
+
+    /// Output lag by engine when `--output-lag-steps` is not given (``EngineLimits/outputLagSteps``).
+    static let defaultOutputLagStepsByEngine = ["trtllm": 1]
+
+    /// The output lag for `engine` (the flag, else the engine's default). - Throws: ``SluiceError`` outside 0...1.
+    func outputLag(engine: String?) throws -> Int {
+        let lag = outputLagSteps ?? engine.flatMap { Self.defaultOutputLagStepsByEngine[$0] } ?? 0
+        guard (0...1).contains(lag) else {
+            throw SluiceError.invalidValue(field: "--output-lag-steps", value: "\(lag)", allowed: "0 or 1")
+        }
+        return lag
+    }
 
     @Option(
         help: ArgumentHelp(
@@ -139,7 +156,8 @@ struct FleetOptions: ParsableArguments {
         }
         return EngineLimits(
             maxBatchedTokens: chunkSize, maxRunningSequences: maxNumSeqs, blockSizeTokens: blockSize, kvBlocks: kvBlocks,
-            gpuMemoryUtilization: gpuMemoryUtilization, maxModelLenTokens: maxModelLen, maxOutputTokens: maxOutputTokens)
+            gpuMemoryUtilization: gpuMemoryUtilization, maxModelLenTokens: maxModelLen, maxOutputTokens: maxOutputTokens,
+            outputLagSteps: try outputLag(engine: engine))
     }
 
     /// The deployments of the fleet, one per replica.
