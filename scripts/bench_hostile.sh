@@ -36,6 +36,8 @@ peak=0
 python3 scripts/hostile_clients.py bodies 18610 800 1048576
 sleep 2
 echo "gateway alive: $(kill -0 $gw 2>/dev/null && echo yes || echo NO), RSS peak $(cat "$work/peak") kB, after $(rss $gw) kB"
+sleep 8
+echo "RSS 10 s after the flood (idle memory trim every limits.idleMemoryTrimSeconds = 5 s): $(rss $gw) kB"
 echo "== failover: 200 requests, round-robin over a dead upstream (port 1) and a live one"
 sed -i 's/^tenants:/tenants_off:/; s/^  - { name: bench, keySHA256.*$//' "$work/gw.yaml"
 kill -9 $gw; sleep 0.5

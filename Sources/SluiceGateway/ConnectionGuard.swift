@@ -6,6 +6,11 @@ import Synchronization
 /// The number of client connections open at once, shared by every connection's ``ConnectionGuard``.
 final class ConnectionCount: Sendable {
     let open = Atomic<Int>(0)
+    /// Connections ever opened (wraps; only compared for change by ``IdleMemoryTrim``).
+    let opened = Atomic<Int>(0)
+
+    /// (ever opened, open now), read without ordering guarantees (a periodic check).
+    var snapshot: (opened: Int, open: Int) { (opened.load(ordering: .relaxed), open.load(ordering: .relaxed)) }
 }
 
 /// Cuts off clients that hold a connection without finishing a request: a request head must arrive within
@@ -36,6 +41,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         counted = true
         let open = count.open.wrappingAdd(1, ordering: .relaxed).newValue
+        count.opened.wrappingAdd(1, ordering: .relaxed)
         guard open <= limits.maxConnections else {
             context.close(promise: nil)
             return

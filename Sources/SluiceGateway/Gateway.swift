@@ -167,6 +167,7 @@ public struct Gateway: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await pollUpstreams() }
             if ledger != nil { group.addTask { await reloadTenants() } }
+            group.addTask { await trimMemoryWhenIdle() }
             defer { group.cancelAll() }
             if handlingSignals { try await app.runService() } else { try await app.runService(gracefulShutdownSignals: []) }
         }
@@ -180,6 +181,18 @@ public struct Gateway: Sendable {
         try? await client.shutdown()
         await ledger?.store.close()
         ledgerLock?.release()
+    }
+
+    /// Gives freed heap pages back to the operating system once the connections of a burst are gone (``IdleMemoryTrim``).
+    func trimMemoryWhenIdle() async {
+        var trim = IdleMemoryTrim()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(config.limits.idleMemoryTrimSeconds))
+            let now = connections.snapshot
+            if trim.shouldTrim(opened: now.opened, open: now.open) {
+                IdleMemoryTrim.trim()
+            }
+        }
     }
 
     /// Reloads the tenant store every `tenantRefreshSeconds` until cancelled.

@@ -26,10 +26,13 @@ public struct GatewayLimits: Sendable, Decodable, Hashable {
     public var maxModelNameBytes = 256
     /// Longest header value stored or echoed (SLO class, session id), bytes.
     public var maxHeaderValueBytes = 256
+    /// Seconds between checks for an idle gateway after a burst of connections; an idle one gives its freed heap
+    /// pages back to the operating system (``IdleMemoryTrim``).
+    public var idleMemoryTrimSeconds: Double = 5
 
     enum CodingKeys: String, CodingKey {
         case headerTimeoutSeconds, bodyTimeoutSeconds, maxConnections, upstreamReadTimeoutSeconds, upstreamConnectTimeoutSeconds
-        case defaultMaxTokens, maxModelNameBytes, maxHeaderValueBytes
+        case defaultMaxTokens, maxModelNameBytes, maxHeaderValueBytes, idleMemoryTrimSeconds
     }
 
     /// The defaults.
@@ -47,6 +50,7 @@ public struct GatewayLimits: Sendable, Decodable, Hashable {
         defaultMaxTokens = try c.decodeIfPresent(Int.self, forKey: .defaultMaxTokens) ?? d.defaultMaxTokens
         maxModelNameBytes = try c.decodeIfPresent(Int.self, forKey: .maxModelNameBytes) ?? d.maxModelNameBytes
         maxHeaderValueBytes = try c.decodeIfPresent(Int.self, forKey: .maxHeaderValueBytes) ?? d.maxHeaderValueBytes
+        idleMemoryTrimSeconds = try c.decodeIfPresent(Double.self, forKey: .idleMemoryTrimSeconds) ?? d.idleMemoryTrimSeconds
     }
 
     /// Checks values. - Throws: ``SluiceError`` naming the field (`limits.NAME`).
@@ -54,6 +58,7 @@ public struct GatewayLimits: Sendable, Decodable, Hashable {
         let times = [
             ("headerTimeoutSeconds", headerTimeoutSeconds), ("bodyTimeoutSeconds", bodyTimeoutSeconds),
             ("upstreamReadTimeoutSeconds", upstreamReadTimeoutSeconds), ("upstreamConnectTimeoutSeconds", upstreamConnectTimeoutSeconds),
+            ("idleMemoryTrimSeconds", idleMemoryTrimSeconds),
         ]
         for (name, v) in times where !(v > 0 && v.isFinite) {
             throw .malformed(file: file, line: nil, field: "limits.\(name)", reason: "must be a positive number of seconds, got \(v)")
