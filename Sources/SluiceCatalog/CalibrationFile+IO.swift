@@ -78,10 +78,9 @@ extension CalibrationFile {
                         ? "must be in (0, 1], got \(value)" : "must be a finite number >= 0, got \(value)")
             }
         }
-        if parameters.gemmOverlapLoss > 1 {
-            throw .malformed(
-                file: file, line: nil, field: "parameters.gemmOverlapLoss",
-                reason: "must be in [0, 1], got \(parameters.gemmOverlapLoss)")
+        for (name, share) in [("gemmOverlapLoss", parameters.gemmOverlapLoss), ("fp8AttentionShare", parameters.fp8AttentionShare)]
+        where share > 1 {
+            throw .malformed(file: file, line: nil, field: "parameters.\(name)", reason: "must be in [0, 1], got \(share)")
         }
     }
 

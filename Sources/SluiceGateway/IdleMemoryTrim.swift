@@ -12,11 +12,16 @@ import Glibc
 struct IdleMemoryTrim {
     /// Connections opened by the time of the last check (``ConnectionCount/opened``).
     private var openedAtLastCheck = 0
+    /// Connections were opened since the last trim (a burst may still be open at one check and gone at the next).
+    private var burstSinceTrim = false
 
-    /// Whether to trim now: connections were opened since the last check and none is open.
+    /// Whether to trim now: connections were opened since the last trim and none is open.
     mutating func shouldTrim(opened: Int, open: Int) -> Bool {
-        defer { openedAtLastCheck = opened }
-        return opened != openedAtLastCheck && open == 0
+        burstSinceTrim = burstSinceTrim || opened != openedAtLastCheck
+        openedAtLastCheck = opened
+        guard burstSinceTrim && open == 0 else { return false }
+        burstSinceTrim = false
+        return true
     }
 
     /// glibc's `int malloc_trim(size_t pad)` (declared in `<malloc.h>`, which the Glibc module does not export), looked

@@ -172,12 +172,14 @@ actor TenantRegistry {
         guard let budget = ledger.budgets[tenant] else { return nil }
         // A worst case larger than the whole budget can never fit, however long the client waits: say so, and how to fix it.
         if let limit = budget.tokensPerPeriod, tokens > limit {
+            if finalAttempt { ledger.count(tenant: tenant, rejected: true) }
             throw OpenAIError(
                 .badRequest,
                 "the request may use \(Int(tokens)) tokens (prompt + max_tokens), more than tenant \(tenant)'s whole budget of \(Int(limit)) per period; lower max_tokens",
                 code: "request_exceeds_budget")
         }
         if let limit = budget.usdPerPeriod, usd > limit {
+            if finalAttempt { ledger.count(tenant: tenant, rejected: true) }
             throw OpenAIError(
                 .badRequest, "the request may cost $\(usd), more than tenant \(tenant)'s whole budget of $\(limit) per period; lower max_tokens",
                 code: "request_exceeds_budget")

@@ -13,6 +13,19 @@ struct CalibrationFileTests {
         try CalibrationStore.bundled().calibration(model: "mistral-7b", gpu: "rtx-6000-ada", tensorParallel: 1)
     }
 
+    @Test func aShareAboveOneIsRefusedWithItsField() throws {
+        var file = try Self.bundledSLAI()
+        file.parameters.fp8AttentionShare = 2
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("share-\(UUID().uuidString).json").path
+        try file.write(to: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            _ = try CalibrationFile(contentsOf: path)
+        } throws: { error in
+            "\(error)".contains("parameters.fp8AttentionShare")
+        }
+    }
+
     @Test func bundledSLAICalibrationPredictsEveryRowWithinTenPercent() throws {
         let file = try Self.bundledSLAI()
         let model = RooflineStepTimeModel(deployment: CalibrationFixtures.slaiDeployment, parameters: file.parameters)

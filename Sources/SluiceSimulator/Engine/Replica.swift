@@ -64,6 +64,9 @@ final class Replica {
     let outputLagSteps: Int
     /// Duration of the iteration that ended last, seconds (stands for the next one's when delivery lags a step).
     private var lastIterationSeconds = 0.0
+    /// With an output lag: sequences whose first token was sampled and reaches the client when the next iteration
+    /// ends, with their request ids (a slot freed and reused in between is skipped).
+    private var pendingFirstTokens: [(slot: EngineState.Slot, requestID: Int)] = []
 
     init(index: Int, deployment: Deployment, scheduler: any IterationScheduler, maxBatchedTokens: Int,
          stepModel: any StepTimeModel, tbtTargetsByClass: [Double?]) throws(SluiceError) {
@@ -75,7 +78,7 @@ final class Replica {
         pricePerHourUSD = deployment.pricePerHourUSD
         latencyPredictor = LatencyPredictor(stepModel: stepModel)
         let limits = deployment.limits
-        outputLagSteps = limits.outputLagSteps
+        outputLagSteps = min(max(limits.outputLagSteps, 0), 1)  // only 0 and 1 are modelled
         let blocks = try deployment.kvBlockCapacity()
         timeline = UtilisationTimeline(kvBlocks: blocks)
         let kv = KVBlockPool(totalBlocks: blocks, blockSizeTokens: limits.blockSizeTokens, watermarkFraction: limits.watermarkFraction)
@@ -170,6 +173,7 @@ final class Replica {
         timeline.addIteration(from: iterationStartSeconds, to: now, usedBlocks: engine.kv.totalBlocks - engine.kv.freeBlocks)
         iterations += 1
         isBusy = false
+        deliverPendingFirstTokens(now: now, metrics: &metrics)
         var finished = 0
         for slot in plan.slots {
             let i = Int(slot)
@@ -180,24 +184,26 @@ final class Replica {
             engine.sequences[i].generatedTokens += 1
             outstandingTokens += 1
             let cls = engine.sequences[i].sloClass
-            if engine.sequences[i].firstTokenSeconds == nil {
+            if engine.sequences[i].firstTokenSeconds == nil && !firstTokenPending(slot) {
                 let generated = engine.sequences[i].generatedTokens
-                // With an output lag the client gets token 1 when the next step ends (with token 2), or one step's
-                // time later when token 1 is also the last.
-                let last = generated >= trueOutputTokens[i]
-                if outputLagSteps == 0 || generated > 1 || last {
-                    let delivered = now + (outputLagSteps > 0 && generated == 1 ? duration : 0)
+                // With an output lag the client gets token 1 when the replica's next iteration ends (whether or not this
+                // sequence is in it), or one step's time later when token 1 is also the last.
+                if outputLagSteps == 0 || generated >= trueOutputTokens[i] {
+                    let delivered = now + (outputLagSteps > 0 ? duration : 0)
                     engine.sequences[i].firstTokenSeconds = delivered
                     metrics.recordFirstToken(sloClass: cls, seconds: delivered - engine.sequences[i].arrivalSeconds)
+                } else {
+                    pendingFirstTokens.append((slot, engine.sequences[i].requestID))
                 }
                 // vLLM's automatic prefix caching registers a block's hash as soon as its KV is computed: the prompt's
                 // full blocks are reusable from the end of its prefill, not from the request's completion.
-                if generated == 1, !prefixHashesBySlot[i].isEmpty, prefixCache != nil {
+                if !prefixHashesBySlot[i].isEmpty, prefixCache != nil {
                     prefixCache!.insert(
                         prefixHashesBySlot[i], promptTokens: engine.sequences[i].promptTokens,
                         capacityTokens: engine.kv.freeBlocks * engine.kv.blockSizeTokens + engine.sequences[i].kvBlocks * engine.kv.blockSizeTokens)
                 }
-            } else if engine.sequences[i].generatedTokens > 1 + outputLagSteps {
+            } else {
+                // Gaps between sampled tokens; with an output lag each is the gap between deliveries one step later.
                 let gap = now - engine.sequences[i].lastTokenSeconds
                 metrics.recordGap(sloClass: cls, seconds: gap)
                 if gap > engine.sequences[i].maxGapSeconds { engine.sequences[i].maxGapSeconds = gap }
@@ -217,6 +223,23 @@ final class Replica {
         swap(&lent, &plan)
         scheduler.didFinishIteration(&engine, plan: lent, durationSeconds: duration)
         swap(&lent, &plan)
+    }
+
+    /// Whether `slot`'s first token was sampled and awaits delivery (output lag).
+    private func firstTokenPending(_ slot: EngineState.Slot) -> Bool {
+        !pendingFirstTokens.isEmpty && pendingFirstTokens.contains { $0.slot == slot && $0.requestID == engine.sequences[Int(slot)].requestID }
+    }
+
+    /// Delivers the first tokens sampled by the previous iteration: they reach the client as this one ends.
+    private func deliverPendingFirstTokens(now: Double, metrics: inout ServingMetrics) {
+        guard !pendingFirstTokens.isEmpty else { return }
+        for (slot, requestID) in pendingFirstTokens {
+            let i = Int(slot)
+            guard i < engine.sequences.count, engine.sequences[i].requestID == requestID, engine.sequences[i].firstTokenSeconds == nil else { continue }
+            engine.sequences[i].firstTokenSeconds = now
+            metrics.recordFirstToken(sloClass: engine.sequences[i].sloClass, seconds: now - engine.sequences[i].arrivalSeconds)
+        }
+        pendingFirstTokens.removeAll(keepingCapacity: true)
     }
 
     private func releaseFinished(now: Double) {

@@ -76,7 +76,7 @@ struct Validate: ParsableCommand {
     /// auto`). The bundled FP8 rows agree: with a BF16 cache the simulator's decode is too slow at high batch and
     /// Llama-3.1-70B at TP 2 runs out of KV blocks the engine had.
     static func defaultKVDtype(engine: String?, weights: String) -> String {
-        engine == "trtllm" ? weights : "bf16"
+        engine?.lowercased() == "trtllm" ? weights : "bf16"
     }
 
     /// The replica a measured closed-loop row describes: its model, GPU, TP and precision from the row, the engine

@@ -55,7 +55,7 @@ struct FleetOptions: ParsableArguments {
 
     /// The output lag for `engine` (the flag, else the engine's default). - Throws: ``SluiceError`` outside 0...1.
     func outputLag(engine: String?) throws -> Int {
-        let lag = outputLagSteps ?? engine.flatMap { Self.defaultOutputLagStepsByEngine[$0] } ?? 0
+        let lag = outputLagSteps ?? engine.flatMap { Self.defaultOutputLagStepsByEngine[$0.lowercased()] } ?? 0
         guard (0...1).contains(lag) else {
             throw SluiceError.invalidValue(field: "--output-lag-steps", value: "\(lag)", allowed: "0 or 1")
         }
