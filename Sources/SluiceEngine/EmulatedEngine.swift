@@ -72,8 +72,16 @@ public actor EmulatedEngine {
     /// Runs iterations until the engine is empty.
     private func loop() async {
         while true {
-            guard let end = model.startIteration(nowSeconds: now()) else {
+            let start = now()
+            guard let end = model.startIteration(nowSeconds: start) else {
                 deliverRejections()
+                if model.hasHeldBackTokens {
+                    // Output lag with no next iteration to carry them: the tokens arrive a step's time later.
+                    try? await Task.sleep(until: origin + .seconds(now() + lastIterationSeconds), clock: .continuous)
+                    model.flushHeldBack()
+                    deliver(at: now())
+                    continue
+                }
                 if let wake = model.nextDecisionSeconds, !streams.isEmpty {
                     try? await Task.sleep(until: origin + .seconds(max(wake, now())), clock: .continuous)
                     continue
@@ -84,22 +92,31 @@ public actor EmulatedEngine {
             }
             try? await Task.sleep(until: origin + .seconds(end), clock: .continuous)
             let delivered = max(end, now())
+            lastIterationSeconds = delivered - start
             model.finishIteration(nowSeconds: delivered)
-            for e in model.emitted {
-                generationTokensTotal += 1
-                if let last = lastTokenSeconds[e.requestID] {
-                    interToken.observe(delivered - last)
-                } else if let submitted = submittedSeconds.removeValue(forKey: e.requestID) {
-                    ttft.observe(delivered - submitted)
-                }
-                lastTokenSeconds[e.requestID] = e.finished ? nil : delivered
-                streams[e.requestID]?.yield(.token(index: e.generatedTokens, last: e.finished))
-                if e.finished {
-                    finishedTotal += 1
-                    streams.removeValue(forKey: e.requestID)?.finish()
-                }
-            }
+            deliver(at: delivered)
             deliverRejections()
+        }
+    }
+
+    /// Duration of the last iteration, seconds (how late held-back tokens arrive when no iteration follows).
+    private var lastIterationSeconds = 0.0
+
+    /// Hands the model's emitted tokens to their streams at `delivered` (tokens of requests aborted meanwhile are dropped).
+    private func deliver(at delivered: Double) {
+        for e in model.emitted where streams[e.requestID] != nil {
+            generationTokensTotal += 1
+            if let last = lastTokenSeconds[e.requestID] {
+                interToken.observe(delivered - last)
+            } else if let submitted = submittedSeconds.removeValue(forKey: e.requestID) {
+                ttft.observe(delivered - submitted)
+            }
+            lastTokenSeconds[e.requestID] = e.finished ? nil : delivered
+            streams[e.requestID]?.yield(.token(index: e.generatedTokens, last: e.finished))
+            if e.finished {
+                finishedTotal += 1
+                streams.removeValue(forKey: e.requestID)?.finish()
+            }
         }
     }
 

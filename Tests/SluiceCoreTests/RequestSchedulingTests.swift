@@ -114,4 +114,27 @@ struct RequestSchedulingTests {
             ahead += r.predictedOutputTokens
         }
     }
+
+    @Test func anOutputLagMovesEveryPredictionOneIterationLater() {
+        let lagged = LatencyPredictor(
+            stepModel: RooflineStepTimeModel(deployment: Deployment(model: CoreFixtures.llama8B, gpu: CoreFixtures.h100)), outputLagSteps: 1)
+        var q = Self.queue(20, seed: 7)
+        var r = q
+        let load = Self.load(now: 2)
+        let c = Self.predictor.constants(concurrency: 64, load: load, queue: q)
+        let cl = lagged.constants(concurrency: 64, load: load, queue: q)
+        #expect(cl.deliveryLagSeconds == cl.iterationSeconds && c.deliveryLagSeconds == 0)
+        LatencyPredictor.annotate(&q, c)
+        LatencyPredictor.annotate(&r, cl)
+        for (a, b) in zip(q, r) {
+            #expect(abs(b.predictedFirstTokenSeconds - a.predictedFirstTokenSeconds - c.iterationSeconds) < 1e-9)
+            #expect(abs(b.predictedFinishSeconds - a.predictedFinishSeconds - c.iterationSeconds) < 1e-9)
+        }
+        for (k, req) in r.enumerated() {
+            let ahead = r[..<k].reduce(0) { $0 + $1.predictedOutputTokens }
+            let start = LatencyPredictor.start(position: k, outputsAhead: ahead, cl)
+            let bounds = LatencyPredictor.startBounds(req, cl)
+            #expect((start <= bounds.latestStart) == LatencyPredictor.meets(req, firstToken: req.predictedFirstTokenSeconds, finish: req.predictedFinishSeconds, cl))
+        }
+    }
 }

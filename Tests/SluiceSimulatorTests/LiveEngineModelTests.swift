@@ -6,9 +6,11 @@ import Testing
 /// The simulator's engine driven by a host clock (`sluice engine`): every request gets exactly its tokens, once, in
 /// order, and iterations take what the step-time model says.
 struct LiveEngineModelTests {
-    static func model() throws -> LiveEngineModel {
+    static func model(outputLagSteps: Int = 0) throws -> LiveEngineModel {
         let catalog = try CatalogLoader.bundled()
-        let deployment = Deployment(model: try catalog.model(named: "llama-3.1-8b"), gpu: try catalog.gpu(named: "h100-sxm"), tensorParallel: 1, limits: EngineLimits())
+        let deployment = Deployment(
+            model: try catalog.model(named: "llama-3.1-8b"), gpu: try catalog.gpu(named: "h100-sxm"), tensorParallel: 1,
+            limits: EngineLimits(outputLagSteps: outputLagSteps))
         return try LiveEngineModel(spec: ReplicaSpec(deployment: deployment, scheduler: "vllm"))
     }
 
@@ -34,6 +36,29 @@ struct LiveEngineModelTests {
         }
         #expect(received == wanted && finished == [1, 1, 1, 1])
         #expect(engine.runningCount == 0 && engine.waitingCount == 0 && engine.kvUsage == 0)
+    }
+
+    @Test func withAnOutputLagTokensArriveOneIterationLateAndTheLastAreFlushed() throws {
+        let engine = try Self.model(outputLagSteps: 1)
+        let wanted = [3, 1, 7]
+        for (id, n) in wanted.enumerated() { #expect(engine.admit(requestID: id, promptTokens: 100, outputTokens: n, nowSeconds: 0) == nil) }
+        var now = 0.0
+        var received = Array(repeating: 0, count: wanted.count)
+        var firstIteration = true
+        while let end = engine.startIteration(nowSeconds: now) {
+            now = end
+            engine.finishIteration(nowSeconds: now)
+            if firstIteration { #expect(engine.emitted.isEmpty, "the prefill's tokens wait for the next iteration") }
+            firstIteration = false
+            for e in engine.emitted {
+                #expect(e.generatedTokens == received[e.requestID] + 1)
+                received[e.requestID] = e.generatedTokens
+            }
+        }
+        #expect(engine.hasHeldBackTokens, "the last iteration's tokens are still held back")
+        engine.flushHeldBack()
+        for e in engine.emitted { received[e.requestID] = e.generatedTokens }
+        #expect(received == wanted && !engine.hasHeldBackTokens)
     }
 
     @Test func aPromptLongerThanTheModelIsRefusedWithAReason() throws {

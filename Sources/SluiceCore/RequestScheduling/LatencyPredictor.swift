@@ -10,7 +10,7 @@
 /// A queued request finds a free slot at once while fewer than B requests are ahead of it; otherwise it waits for the
 /// work ahead (predicted remaining tokens of live requests plus the outputs of the requests before it) to drain at
 /// B tokens per iteration, less half a mean service (the residual life of the request it replaces). Then
-/// `first token = start + τ(B) + L·p` and `finish = first token + (Ô − 1)·τ(B)`.
+/// `first token = start + τ(B) + L·p (+ τ(B) per step of output lag)` and `finish = first token + (Ô − 1)·τ(B)`.
 ///
 /// Evaluating a position is O(1) given the prefix sum of outputs ahead, so an order is evaluated in O(n) and a swap of
 /// positions i < j re-evaluates only i…j. The simulator reports this predictor's error against measured latencies.
@@ -33,17 +33,25 @@ public struct LatencyPredictor: Sendable {
         public var livePrefillSeconds: Double
         /// Half the mean predicted output of the queue, tokens (residual-life correction).
         public var halfMeanServiceTokens: Double
+        /// Seconds between a token's sampling and its delivery (``EngineLimits/outputLagSteps`` iterations).
+        public var deliveryLagSeconds: Double = 0
     }
 
     /// The replica's step-time model.
     public let stepModel: any StepTimeModel
     /// Prompt tokens in the chunk used to price prefill tokens in a mixed batch.
     public let pricingChunkTokens: Int
+    /// Iterations between a token's sampling and its delivery (``EngineLimits/outputLagSteps``): every predicted time
+    /// moves that many iterations later.
+    public let outputLagSteps: Int
 
-    /// Creates a predictor. - Parameter pricingChunkTokens: prefill chunk used to measure the marginal cost of a prompt token.
-    public init(stepModel: any StepTimeModel, pricingChunkTokens: Int = 512) {
+    /// Creates a predictor. - Parameters:
+    ///   - pricingChunkTokens: prefill chunk used to measure the marginal cost of a prompt token.
+    ///   - outputLagSteps: the engine's output lag (0 for a synchronous loop, 1 for an overlap scheduler).
+    public init(stepModel: any StepTimeModel, pricingChunkTokens: Int = 512, outputLagSteps: Int = 0) {
         self.stepModel = stepModel
         self.pricingChunkTokens = pricingChunkTokens
+        self.outputLagSteps = max(0, outputLagSteps)
     }
 
     /// The model's constants for concurrency `concurrency`, the instance `load` and the requests in `queue`.
@@ -80,7 +88,8 @@ public struct LatencyPredictor: Sendable {
             nowSeconds: load.nowSeconds, concurrency: b,
             iterationSeconds: decodeSeconds + Double(active) * promptPerOutput * perToken,
             prefillSecondsPerToken: perToken, freeSlots: max(0, b - load.liveRequests), liveWorkTokens: load.liveRemainingTokens,
-            livePrefillSeconds: load.livePendingPrefillTokens * perToken, halfMeanServiceTokens: meanOutput / 2)
+            livePrefillSeconds: load.livePendingPrefillTokens * perToken, halfMeanServiceTokens: meanOutput / 2,
+            deliveryLagSeconds: Double(outputLagSteps) * (decodeSeconds + Double(active) * promptPerOutput * perToken))
     }
 
     /// First-token and finish times of the request at `position` with `outputsAhead` predicted output tokens of
@@ -88,6 +97,7 @@ public struct LatencyPredictor: Sendable {
     @inlinable
     public static func times(_ r: QueuedRequest, position: Int, outputsAhead: Double, _ c: Constants) -> (firstToken: Double, finish: Double) {
         let first = start(position: position, outputsAhead: outputsAhead, c) + c.iterationSeconds + Double(r.promptTokens) * c.prefillSecondsPerToken
+            + c.deliveryLagSeconds
         return (first, first + (r.predictedOutputTokens - 1) * c.iterationSeconds)
     }
 
@@ -103,7 +113,7 @@ public struct LatencyPredictor: Sendable {
     /// it meets its SLO iff `start <= latestStart` (`−∞` when its per-token target is below the iteration time).
     @inlinable
     public static func startBounds(_ r: QueuedRequest, _ c: Constants) -> (latencyOffset: Double, latestStart: Double) {
-        let toFirst = c.iterationSeconds + Double(r.promptTokens) * c.prefillSecondsPerToken
+        let toFirst = c.iterationSeconds + Double(r.promptTokens) * c.prefillSecondsPerToken + c.deliveryLagSeconds
         let toFinish = toFirst + (r.predictedOutputTokens - 1) * c.iterationSeconds
         let byE2E = r.arrivalSeconds + r.e2eTargetSeconds - toFinish
         switch r.kind {

@@ -25,8 +25,14 @@ public final class LiveEngineModel {
         public var finished: Bool
     }
 
-    /// Tokens gained in the last finished iteration (storage reused).
+    /// Tokens to deliver now: those gained in the last finished iteration, or with an output lag
+    /// (``EngineLimits/outputLagSteps``) in the one before it (storage reused).
     public private(set) var emitted: [TokenEvent] = []
+    /// With an output lag: tokens gained in the last finished iteration, delivered when the next one ends (or by
+    /// ``flushHeldBack()`` when no next iteration comes).
+    private var heldBack: [TokenEvent] = []
+    /// Whether tokens wait for the next iteration's end (output lag).
+    public var hasHeldBackTokens: Bool { !heldBack.isEmpty }
     /// Requests the engine gave up on in the last call, with why.
     public private(set) var rejected: [(requestID: Int, reason: String)] = []
 
@@ -104,15 +110,29 @@ public final class LiveEngineModel {
 
     /// Finishes the iteration in flight at `nowSeconds` and fills ``emitted``.
     public func finishIteration(nowSeconds: Double) {
-        emitted.removeAll(keepingCapacity: true)
+        // With an output lag this iteration delivers what the previous one sampled and holds back its own.
+        let lagged = replica.outputLagSteps > 0
+        if lagged {
+            swap(&emitted, &heldBack)
+            heldBack.removeAll(keepingCapacity: true)
+        } else {
+            emitted.removeAll(keepingCapacity: true)
+        }
         replica.finishIteration(now: nowSeconds, metrics: &metrics)
         for (i, slot) in scheduledSlots.enumerated() {
             let s = replica.engine.sequences[Int(slot)]
             guard s.generatedTokens > generatedBefore[i] else { continue }
-            emitted.append(TokenEvent(
-                requestID: s.requestID, generatedTokens: s.generatedTokens, finished: s.generatedTokens >= replica.trueOutputTokens[Int(slot)]))
+            let event = TokenEvent(
+                requestID: s.requestID, generatedTokens: s.generatedTokens, finished: s.generatedTokens >= replica.trueOutputTokens[Int(slot)])
+            if lagged { heldBack.append(event) } else { emitted.append(event) }
         }
         applyAborts()
+    }
+
+    /// Delivers the held-back tokens (output lag) when no iteration follows to carry them.
+    public func flushHeldBack() {
+        swap(&emitted, &heldBack)
+        heldBack.removeAll(keepingCapacity: true)
     }
 
     /// Whether an iteration is in flight.

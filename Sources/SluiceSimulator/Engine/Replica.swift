@@ -76,9 +76,10 @@ final class Replica {
         self.scheduler = scheduler
         self.stepModel = stepModel
         pricePerHourUSD = deployment.pricePerHourUSD
-        latencyPredictor = LatencyPredictor(stepModel: stepModel)
         let limits = deployment.limits
-        outputLagSteps = min(max(limits.outputLagSteps, 0), 1)  // only 0 and 1 are modelled
+        let lag = min(max(limits.outputLagSteps, 0), 1)  // only 0 and 1 are modelled
+        outputLagSteps = lag
+        latencyPredictor = LatencyPredictor(stepModel: stepModel, outputLagSteps: lag)
         let blocks = try deployment.kvBlockCapacity()
         timeline = UtilisationTimeline(kvBlocks: blocks)
         let kv = KVBlockPool(totalBlocks: blocks, blockSizeTokens: limits.blockSizeTokens, watermarkFraction: limits.watermarkFraction)
@@ -250,8 +251,9 @@ final class Replica {
             if engine.sequences[i].generatedTokens >= trueOutputTokens[i] {
                 // With an output lag the last token reaches the client one step after it was sampled (the step that just
                 // ended stands for the next one).
-                completedOutcomes.append(outcome(slot: slot, now: now + (outputLagSteps > 0 ? lastIterationSeconds : 0)))
-                recordLatencyError(slot: slot, now: now)
+                let delivered = now + (outputLagSteps > 0 ? lastIterationSeconds : 0)
+                completedOutcomes.append(outcome(slot: slot, now: delivered))
+                recordLatencyError(slot: slot, now: delivered)
                 if let predictor {
                     let s = engine.sequences[i]
                     predictor.observe(s.predictionQuery(trueOutputTokens: nil), initialPrediction: s.initialPredictedOutputTokens, actual: s.generatedTokens)
