@@ -83,4 +83,25 @@ struct ValidateCLITests {
         let think = try CLIRunner.run(["simulate", "--requests", "40", "--concurrency", "4", "--think-time", "0.2", "--think-time-distribution", "exponential"])
         #expect(think.status == 0, "\(think.stderr)")
     }
+
+    @Test func trtllmRowsReserveEachRequestsMaxTokensLikeGuaranteedNoEvict() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let csv = dir.appendingPathComponent("noevict.csv").path
+        // 250 clients of 200 + 2,000 tokens need more KV than an H100 holds for Llama-3.1-8B once every request's whole
+        // output is reserved: requests queue for admission (NIM measured a 15.2 s TTFT here).
+        try """
+            model,gpu,tp,dtype,concurrency,input_tokens,output_tokens,ttft_ms,tpot_ms,engine
+            llama-3.1-8b,h100-sxm,1,bf16,250,200,2000,15196.1,29.06,trtllm
+            """.write(toFile: csv, atomically: true, encoding: .utf8)
+        func simulatedTTFT(_ extra: [String]) throws -> Double {
+            let r = try CLIRunner.run(["validate", csv, "--json", "-"] + extra)
+            #expect(r.status == 0, "\(r.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let groups = try #require(object["groups"] as? [[String: Any]])
+            return try #require(groups.first?["simulatedMedianTTFTSeconds"] as? Double)
+        }
+        let reserved = try simulatedTTFT([])
+        let vllm = try simulatedTTFT(["--scheduler", "vllm"])
+        #expect(reserved > 3 * vllm, "reservation queues admissions: \(reserved) s vs \(vllm) s")
+    }
 }

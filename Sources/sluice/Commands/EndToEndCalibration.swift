@@ -39,7 +39,7 @@ struct EndToEndCalibration {
         for g in groups {
             let rows = runs.filter { $0.group == g }
             rowsByGroup[g] = rows
-            let d = try Validate.replica(for: rows[0], fleet: fleet, catalog: catalog, scheduler: "vllm").spec.deployment
+            let d = try Validate.replica(for: rows[0], fleet: fleet, catalog: catalog).spec.deployment
             let (base, _) = try StepModelFactory.rooflineParameters(calibration: "auto", deployment: d, engine: baseEngine)
             var points: [CalibrationPoint] = []
             for r in rows where r.concurrency == 1 {
@@ -81,7 +81,7 @@ struct EndToEndCalibration {
             heldOutParameters[c.name] = parameters
             if servingGrid { continue }
             let report = try validator.validate(rowsByGroup[c.name]!) { run throws(SluiceError) in
-                let r = try Validate.replica(for: run, fleet: fleet, catalog: catalog, scheduler: "vllm", parameters: parameters)
+                let r = try Validate.replica(for: run, fleet: fleet, catalog: catalog, parameters: parameters)
                 return (r.spec, "held out")
             }
             pairs += report.pairs
@@ -97,7 +97,7 @@ struct EndToEndCalibration {
                 parameters.perSequenceOverheadSeconds = point.perSequenceOverheadSeconds
                 return try v.validate(rowsByGroup[group]!) { run throws(SluiceError) in
                     let r = try Validate.replica(
-                        for: run, fleet: fleet, catalog: catalog, scheduler: "vllm", parameters: parameters, tokenBudget: point.tokenBudget)
+                        for: run, fleet: fleet, catalog: catalog, parameters: parameters, tokenBudget: point.tokenBudget)
                     return (r.spec, "held out")
                 }.pairs
             }

@@ -31,8 +31,15 @@ struct Validate: ParsableCommand {
     @Flag(help: "Print every row, simulated beside measured.")
     var rows = false
 
-    @Option(help: ArgumentHelp("Scheduler for every replay (default: the engine's policy: vllm with its token budget).", valueName: "NAME"))
-    var scheduler = "vllm"
+    @Option(help: ArgumentHelp(
+        "Scheduler for every replay (default: the engine's policy: vllm with its token budget; for trtllm rows orca, reserving each request's prompt + max_tokens as TensorRT-LLM's GUARANTEED_NO_EVICT does).",
+        valueName: "NAME"))
+    var scheduler: String?
+
+    /// The engine's scheduling policy when `--scheduler` is not given. TensorRT-LLM's default capacity scheduler,
+    /// GUARANTEED_NO_EVICT, admits a request only when the KV cache can hold its prompt and its whole `max_tokens`:
+    /// Orca's worst-case reservation (``OrcaScheduler``) with the row's output length as the reservation.
+    static let defaultSchedulerByEngine = ["trtllm": "orca"]
 
     @Option(help: ArgumentHelp(
         "Closed-loop client round trip in seconds: from a request's last token to the client's next request reaching the engine (default: \(Self.defaultClientGapSeconds), see `calibrate --from-validate --serving-grid`).",
@@ -49,8 +56,9 @@ struct Validate: ParsableCommand {
     /// The closed-loop client round trip `validate` assumes when `--client-gap` is not given. Chosen with the TRT-LLM
     /// token budget below by `sluice calibrate --from-validate data/measured/concurrency.csv --serving-grid`, leave one
     /// configuration group out: with TensorRT-LLM's one-step output lag (``EngineLimits/outputLagSteps``) a client
-    /// already comes back a step after its last token was sampled, which keeps closed loops in cohorts; 10 of 13
-    /// groups chose no further gap, 3 chose 5 ms (without the lag every group chose 5 ms).
+    /// already comes back a step after its last token was sampled, which keeps closed loops in cohorts, and a further
+    /// 0 or 5 ms barely matters (10 of 13 held-out choices were 5 ms, the choice on all groups 0 ms; without the lag
+    /// every group chose 5 ms).
     static let defaultClientGapSeconds = 0.0
     /// How `validate` draws the round trips when `--client-gap-distribution` is not given (fixed: chosen with the gap).
     static let defaultClientGapDistribution = ThinkTimeDistribution.fixed
@@ -83,15 +91,19 @@ struct Validate: ParsableCommand {
     /// limits from `fleet` (the token budget by engine unless `--chunk-size` is given), and the calibration `fleet` names
     /// (`parameters` replaces it when given, e.g. a fit being evaluated).
     static func replica(
-        for run: MeasuredConcurrencyRun, fleet: FleetOptions, catalog: Catalog, scheduler: String, parameters override: RooflineParameters? = nil,
-        tokenBudget: Int? = nil
+        for run: MeasuredConcurrencyRun, fleet: FleetOptions, catalog: Catalog, scheduler requested: String? = nil,
+        parameters override: RooflineParameters? = nil, tokenBudget: Int? = nil
     ) throws(SluiceError) -> (spec: ReplicaSpec, base: RooflineParameters) {
         do {
+            let engine = (run.engine ?? fleet.engine)?.lowercased()
+            let scheduler = requested ?? engine.flatMap { defaultSchedulerByEngine[$0] } ?? "vllm"
             let kv = fleet.kvDtype ?? defaultKVDtype(engine: run.engine ?? fleet.engine, weights: run.dtype)
             let model = try catalog.model(named: run.model).withPrecision(weights: run.dtype, kv: kv)
             var limits = try fleet.limits()
             limits.outputLagSteps = try fleet.outputLag(engine: run.engine ?? fleet.engine)
             if let tokenBudget { limits.maxBatchedTokens = tokenBudget }
+            // Benchmarks send max_tokens = the output length (GenAI-Perf, vllm bench): a worst-case reservation is that.
+            if requested == nil, scheduler == "orca" { limits.maxOutputTokens = run.outputTokens }
             if limits.maxBatchedTokens == nil {
                 limits.maxBatchedTokens = defaultTokenBudgetByEngine[run.engine ?? fleet.engine ?? "vllm"] ?? VLLMScheduler.defaultMaxBatchedTokens
             }
@@ -130,7 +142,7 @@ struct Validate: ParsableCommand {
                 return (r.spec, r.spec.stepModelProvenance.summaryLine)
             }
         case .replay(let replay):
-            let specs = try fleet.replicaSpecs(scheduler: scheduler, catalog: catalog)
+            let specs = try fleet.replicaSpecs(scheduler: scheduler ?? "vllm", catalog: catalog)
             guard let spec = specs.first else { throw SluiceError.invalidValue(field: "--replicas", value: "0", allowed: "1") }
             report = try validator.validate(replay, replica: spec, stepModel: spec.stepModelProvenance.summaryLine, group: spec.deployment.label)
         }
