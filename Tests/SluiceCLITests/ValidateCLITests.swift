@@ -57,20 +57,27 @@ struct ValidateCLITests {
         #expect(bad.status != 0 && bad.stderr.contains("--concurrency-sweep"))
     }
 
+    /// Writes a concurrency CSV of one `row` (after the header) and returns its path.
+    static func oneRowCSV(_ name: String, _ row: String) throws -> String {
+        let csv = try CLIRunner.temporaryDirectory().appendingPathComponent(name).path
+        try "model,gpu,tp,dtype,concurrency,input_tokens,output_tokens,ttft_ms,tpot_ms,engine\n\(row)\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        return csv
+    }
+
+    /// The first configuration group of `validate FILE --json -` with `extra` flags.
+    static func firstGroup(_ csv: String, _ extra: [String]) throws -> [String: Any] {
+        let r = try CLIRunner.run(["validate", csv, "--json", "-"] + extra)
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        return try #require((object["groups"] as? [[String: Any]])?.first)
+    }
+
     @Test func trtllmFP8RowsKeepAnFP8KVCacheAndRoundTripsCanBeDrawn() throws {
-        let dir = try CLIRunner.temporaryDirectory()
-        let csv = dir.appendingPathComponent("fp8.csv").path
         // Llama-3.1-70B FP8 at TP 2 with long prompts at high concurrency: a BF16 KV cache holds half the tokens.
-        try """
-            model,gpu,tp,dtype,concurrency,input_tokens,output_tokens,ttft_ms,tpot_ms,engine
-            llama-3.1-70b,h100-sxm,2,fp8,100,2000,2000,800,60,trtllm
-            """.write(toFile: csv, atomically: true, encoding: .utf8)
+        let csv = try Self.oneRowCSV("fp8.csv", "llama-3.1-70b,h100-sxm,2,fp8,100,2000,2000,800,60,trtllm")
         func ttft(_ extra: [String]) throws -> Double {
-            let r = try CLIRunner.run(["validate", csv, "--json", "-"] + extra)
-            #expect(r.status == 0, "\(r.stderr)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-            let groups = try #require(object["groups"] as? [[String: Any]])
-            let t = try #require(groups.first?["ttft"] as? [String: Any])
+            let t = try #require(try Self.firstGroup(csv, extra)["ttft"] as? [String: Any])
             return try #require(t["medianSignedError"] as? Double)
         }
         let fp8KV = try ttft([])
@@ -85,20 +92,11 @@ struct ValidateCLITests {
     }
 
     @Test func trtllmRowsReserveEachRequestsMaxTokensLikeGuaranteedNoEvict() throws {
-        let dir = try CLIRunner.temporaryDirectory()
-        let csv = dir.appendingPathComponent("noevict.csv").path
         // 250 clients of 200 + 2,000 tokens need more KV than an H100 holds for Llama-3.1-8B once every request's whole
         // output is reserved: requests queue for admission (NIM measured a 15.2 s TTFT here).
-        try """
-            model,gpu,tp,dtype,concurrency,input_tokens,output_tokens,ttft_ms,tpot_ms,engine
-            llama-3.1-8b,h100-sxm,1,bf16,250,200,2000,15196.1,29.06,trtllm
-            """.write(toFile: csv, atomically: true, encoding: .utf8)
+        let csv = try Self.oneRowCSV("noevict.csv", "llama-3.1-8b,h100-sxm,1,bf16,250,200,2000,15196.1,29.06,trtllm")
         func simulatedTTFT(_ extra: [String]) throws -> Double {
-            let r = try CLIRunner.run(["validate", csv, "--json", "-"] + extra)
-            #expect(r.status == 0, "\(r.stderr)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-            let groups = try #require(object["groups"] as? [[String: Any]])
-            return try #require(groups.first?["simulatedMedianTTFTSeconds"] as? Double)
+            try #require(try Self.firstGroup(csv, extra)["simulatedMedianTTFTSeconds"] as? Double)
         }
         let reserved = try simulatedTTFT([])
         let vllm = try simulatedTTFT(["--scheduler", "vllm"])
