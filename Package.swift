@@ -44,12 +44,20 @@ let package = Package(
             dependencies: ["SluiceCore", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Resources/catalog.json"), .copy("Resources/calibrations")]
         ),
+        // One engine replica as the simulator steps it (iteration scheduler, paged KV cache, output lag, request queue)
+        // and its real-clock host for `sluice engine`: shared by the simulator and the engine without either importing
+        // the other.
+        .target(
+            name: "SluiceEngineModel",
+            dependencies: ["SluiceCore", .product(name: "DequeModule", package: "swift-collections")]
+        ),
         // The discrete-event simulator, workloads, calibration data readers and reports.
         .target(
             name: "SluiceSimulator",
             dependencies: [
                 "SluiceCore",
                 "SluiceCatalog",
+                "SluiceEngineModel",
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -112,7 +120,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore",
                 "SluiceCatalog",
-                "SluiceSimulator",
+                "SluiceEngineModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -124,6 +132,7 @@ let package = Package(
                 "SluiceCore",
                 "SluiceCatalog",
                 "SluiceSimulator",
+                "SluiceEngineModel",
                 "SluiceGateway",
                 "SluiceLedger",
                 "SluiceEngine",
@@ -136,7 +145,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
-        .testTarget(name: "SluiceSimulatorTests", dependencies: ["SluiceCore", "SluiceCatalog", "SluiceSimulator"]),
+        .testTarget(name: "SluiceSimulatorTests", dependencies: ["SluiceCore", "SluiceCatalog", "SluiceEngineModel", "SluiceSimulator"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
         .testTarget(name: "SluiceLedgerTests", dependencies: ["SluiceLedger", "SluiceCore"]),
         .testTarget(name: "SluiceChartsTests", dependencies: ["SluiceCharts"]),
@@ -146,7 +155,7 @@ let package = Package(
             dependencies: [
                 "SluiceGateway", "SluiceCore", "SluiceLedger", "SluiceToolPlanning", "SluiceToolCalls",
                 // The simulator only for the admission parity test: the gateway itself does not import it.
-                "SluiceSimulator", "SluiceCatalog",
+                "SluiceSimulator", "SluiceEngineModel", "SluiceCatalog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -168,7 +177,7 @@ for target in package.targets where [.executable, .test, .regular].contains(targ
 // The simulator's event loop touches engine state millions of times per second; dynamic exclusivity checks on
 // class-held state cost about a third of its time. Static checking still applies; dynamic checks stay on in
 // debug builds (and so in the tests).
-for target in package.targets where ["SluiceCore", "SluiceSimulator"].contains(target.name) {
+for target in package.targets where ["SluiceCore", "SluiceEngineModel", "SluiceSimulator"].contains(target.name) {
     target.swiftSettings = (target.swiftSettings ?? []) + [
         .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))
     ]

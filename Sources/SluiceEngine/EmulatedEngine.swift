@@ -1,5 +1,6 @@
 public import SluiceCore
-public import SluiceSimulator
+public import SluiceEngineModel
+
 
 /// `sluice engine`'s core: the simulator's engine model (``LiveEngineModel``) run in real time. Requests are admitted
 /// as they arrive; a loop starts an iteration, sleeps its modelled duration on the wall clock, finishes it and hands

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceEngineModel
 
 /// A timed event (arrivals stream in beside the heap): the end of a replica's iteration, a scheduler's timed wake-up,
 /// a replica finishing its cold start, or a pool's autoscaling epoch (`replica` is then the pool's index).

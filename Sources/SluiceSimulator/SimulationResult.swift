@@ -1,4 +1,5 @@
 public import SluiceCore
+public import SluiceEngineModel
 
 /// What one replica did during a run.
 public struct ReplicaReport: Sendable, Hashable, Codable {

@@ -1,5 +1,6 @@
 import DequeModule
 import SluiceCore
+import SluiceEngineModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

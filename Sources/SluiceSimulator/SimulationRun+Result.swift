@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceEngineModel
 
 extension SimulationRun {
     /// The run's result, after ``execute()``.

@@ -1,6 +1,7 @@
 import DequeModule
 import HeapModule
 import SluiceCore
+import SluiceEngineModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCatalog
 import SluiceCore
+import SluiceEngineModel
 import SluiceGateway
 import SluiceSimulator
 import Testing

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceEngineModel
 import SluiceCatalog
 import SluiceSimulator
 import Testing
@@ -83,7 +84,7 @@ struct ClosedLoopCohortTests {
     @Test func theServingGridChoosesEachGroupsSettingsOnTheOtherGroups() throws {
         // Group "odd" is best at budget 8192, every other group at 65536: "odd" must be judged at 65536, and the others
         // at 65536 too (they outnumber "odd").
-        let grid = ServingGrid(tokenBudgets: [8192, 65536], clientGapsSeconds: [0], perSequenceOverheadsSeconds: [5e-6])
+        let grid = ServingGrid(tokenBudgets: [8192, 65536], clientGapsSeconds: [0], perSequenceOverheadsSeconds: [5e-6], kvBandwidthScales: [1])
         let groups = ["a", "b", "c", "odd"]
         let results = try grid.evaluate(groups: groups) { point, group throws(SluiceError) in
             let good = (group == "odd") == (point.tokenBudget == 8192)
@@ -96,5 +97,19 @@ struct ClosedLoopCohortTests {
         let oddHeldOut = try #require(results.heldOutPairs.first { $0.group == "odd" })
         #expect(oddHeldOut.simulatedTTFT == 2.0)
         #expect(throws: SluiceError.self) { try grid.evaluate(groups: ["a"]) { _, _ throws(SluiceError) in [] } }
+    }
+
+    @Test func theServingGridTriesEveryKVReadScaleAndChoosesTheOneTheGroupsShare() throws {
+        let grid = ServingGrid(tokenBudgets: [32768], clientGapsSeconds: [0], perSequenceOverheadsSeconds: [75e-6], kvBandwidthScales: [1, 0.8, 0.65])
+        #expect(grid.points.count == 3)
+        #expect(Set(grid.points.map(\.kvBandwidthScale)) == [1, 0.8, 0.65])
+        // Every group's decode is matched only when KV reads run at 0.8 of the kernel calibration's efficiency.
+        let results = try grid.evaluate(groups: ["a", "b", "c"]) { point, group throws(SluiceError) in
+            let simulated = 1 + abs(point.kvBandwidthScale - 0.8)
+            return [ValidationPair(label: group, group: group, measuredTTFT: 1, simulatedTTFT: 1, measuredTPOT: 1,
+                                   simulatedTPOT: simulated, measuredE2E: 1, simulatedE2E: simulated)]
+        }
+        #expect(results.chosenOnAll.kvBandwidthScale == 0.8)
+        #expect(results.choice.values.allSatisfy { $0.kvBandwidthScale == 0.8 })
     }
 }

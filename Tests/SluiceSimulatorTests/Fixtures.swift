@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceEngineModel
 import SluiceSimulator
 
 /// Catalog-independent specs and workloads for simulator tests.

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceEngineModel
 import SluiceCatalog
 import SluiceSimulator
 import Testing

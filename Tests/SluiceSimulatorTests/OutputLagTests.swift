@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceEngineModel
 import SluiceSimulator
 import Testing
 

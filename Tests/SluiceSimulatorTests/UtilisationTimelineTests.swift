@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceEngineModel
 import SluiceSimulator
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceEngineModel
 import SluiceCatalog
 import SluiceSimulator
 import Testing

@@ -1,5 +1,6 @@
 import DequeModule
 import SluiceCore
+import SluiceEngineModel
 
 /// The replicas' lifecycle and billing, grouped in pools, and the autoscalers that size the pools.
 ///

@@ -1,4 +1,5 @@
 public import SluiceCore
+import SluiceEngineModel
 
 /// Times a scheduler's decision alone: an engine with `running` decoding sequences and `waiting` queued prompts,
 /// scheduled, advanced and told the batch time for `iterations` iterations (sequences never finish, so the state

@@ -1,4 +1,5 @@
 public import SluiceCore
+public import SluiceEngineModel
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

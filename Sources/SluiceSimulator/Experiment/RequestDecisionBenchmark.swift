@@ -1,4 +1,5 @@
 public import SluiceCore
+import SluiceEngineModel
 
 /// Times a request-level policy's decision alone (no simulation), as `sluice bench --request-decision` reports it:
 /// a queue of `queueLength` requests (half code-like, end-to-end SLO; half chat-like, TTFT + TPOT SLOs; lengths drawn

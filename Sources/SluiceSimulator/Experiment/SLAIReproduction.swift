@@ -1,4 +1,5 @@
 public import SluiceCore
+public import SluiceEngineModel
 
 /// The experiment of Bari, Hegde & de Veciana, "Optimal Scheduling Algorithms for LLM Inference" (arXiv
 /// 2508.01002), §1.4 of ALGORITHMS.md: Mistral-7B on one RTX 6000 Ada, the OpenChat ShareGPT4 lengths, Poisson

@@ -1,4 +1,5 @@
 import SluiceCore
+import SluiceEngineModel
 
 /// What a report draws of a run beyond its summary: the TTFT and TBT distributions (values at a fixed grid of
 /// percentiles, enough for a CDF) and the fleet's GPU busy share and KV-cache use over time (means over replicas,

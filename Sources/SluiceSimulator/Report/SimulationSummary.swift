@@ -112,6 +112,8 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
     public var distributions: RunDistributions?
     /// The step-time model and calibration of each distinct replica configuration.
     public var stepModels: [StepModelProvenance] = []
+    /// What each distinct replica configuration ran with: its scheduler, token budget and KV-cache size.
+    public var engines: [EngineSetting] = []
     /// Whether any replica ran on uncalibrated datasheet defaults (its latencies are then rough).
     public var uncalibrated = false
     /// The closed loop that generated the load (absent: open loop at the trace's arrival times).
@@ -167,6 +169,10 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
         latencyPrediction = r.latencyPrediction
         distributions = RunDistributions(r)
         stepModels = r.stepModels
+        var settings = Set<EngineSetting>()
+        engines = r.replicas.map {
+            EngineSetting(deployment: $0.label, scheduler: $0.scheduler, maxBatchedTokens: $0.maxBatchedTokens, kvBlocks: $0.kvBlocks)
+        }.filter { settings.insert($0).inserted }
         uncalibrated = r.isUncalibrated
         closedLoop = r.closedLoop
     }
@@ -191,4 +197,16 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
         }
         return s.value(statistic)
     }
+}
+
+/// The engine settings one replica configuration of a run had (reported once per distinct configuration).
+public struct EngineSetting: Sendable, Hashable, Codable {
+    /// The deployment label, e.g. "llama-3.1-8b@h100-sxm".
+    public var deployment: String
+    /// The iteration scheduler's name.
+    public var scheduler: String
+    /// Token budget of one iteration.
+    public var maxBatchedTokens: Int
+    /// KV-cache blocks of the replica.
+    public var kvBlocks: Int
 }

@@ -4,7 +4,10 @@ public import SluiceCore
 /// (how many waiting prompts one step may prefill), the closed-loop client round trip (``Validator/clientGapSeconds``:
 /// whether finished clients come back as a cohort) and the engine's host-side cost per running sequence per step
 /// (`RooflineParameters.perSequenceOverheadSeconds`: sampling, detokenizing and streaming each token, which grows
-/// with the batch and is invisible at batch 1).
+/// with the batch and is invisible at batch 1) and how fast the engine's decode kernel reads a batch's KV cache
+/// relative to the base engine's kernel calibration (`RooflineParameters.kvBandwidthEfficiency` times a scale: at
+/// concurrency 1 the KV reads of one sequence are a few per cent of a step, so only the loaded rows with long contexts
+/// show it; NIM's 7,000-token rows at concurrency 5-50 decode 15-25 % slower than the vLLM kernel tables predict).
 ///
 /// Every grid point is simulated for every configuration group; the choice for a group is made on the *other* groups
 /// (leave one group out), by the mean of the TTFT, TPOT and E2E median APEs over their pooled rows, and the group is
@@ -16,14 +19,17 @@ public struct ServingGrid: Sendable {
         public var clientGapSeconds: Double
         public var clientGapDistribution: ThinkTimeDistribution
         public var perSequenceOverheadSeconds: Double
+        /// Multiplies the kernel calibration's `kvBandwidthEfficiency` (1: the base engine's decode kernel).
+        public var kvBandwidthScale: Double
         public init(
             tokenBudget: Int, clientGapSeconds: Double, clientGapDistribution: ThinkTimeDistribution = .fixed,
-            perSequenceOverheadSeconds: Double
+            perSequenceOverheadSeconds: Double, kvBandwidthScale: Double = 1
         ) {
             self.tokenBudget = tokenBudget
             self.clientGapSeconds = clientGapSeconds
             self.clientGapDistribution = clientGapDistribution
             self.perSequenceOverheadSeconds = perSequenceOverheadSeconds
+            self.kvBandwidthScale = kvBandwidthScale
         }
     }
 
@@ -39,25 +45,29 @@ public struct ServingGrid: Sendable {
         public var heldOutPairs: [ValidationPair]
     }
 
-    /// Token budgets tried: TensorRT-LLM's build default (8192) up to a budget no measured cohort exceeds.
+    /// Token budgets tried. TensorRT-LLM's build default (8192) and 65536 were never chosen on the NIM rows (every
+    /// held-out choice was 32768 when they were in the grid), so the default grid tries 16384 and 32768.
     public var tokenBudgets: [Int]
     /// Client round trips tried, seconds: none, and the few milliseconds an HTTP benchmark client takes.
     public var clientGapsSeconds: [Double]
     /// How round trips are drawn around each nonzero gap: fixed (cohorts stay together), exponential (they spread).
     public var clientGapDistributions: [ThinkTimeDistribution]
-    /// Host-side costs per sequence per step tried, seconds: 25 µs (a C++ front end; the roofline default of 5 µs was
-    /// never chosen) up to a Python front end's.
+    /// Host-side costs per sequence per step tried, seconds: 50 µs up to a Python front end's (25 µs and the roofline
+    /// default of 5 µs were never chosen).
     public var perSequenceOverheadsSeconds: [Double]
+    /// Scales of the kernel calibration's KV-read efficiency tried: 1 (the base engine's kernel) down to 0.65.
+    public var kvBandwidthScales: [Double]
 
     public init(
-        tokenBudgets: [Int] = [8192, 32768, 65536], clientGapsSeconds: [Double] = [0, 0.005],
+        tokenBudgets: [Int] = [16384, 32768], clientGapsSeconds: [Double] = [0, 0.005],
         clientGapDistributions: [ThinkTimeDistribution] = [.fixed, .exponential],
-        perSequenceOverheadsSeconds: [Double] = [25e-6, 50e-6, 75e-6, 100e-6]
+        perSequenceOverheadsSeconds: [Double] = [50e-6, 75e-6, 100e-6], kvBandwidthScales: [Double] = [1, 0.8, 0.65]
     ) {
         self.tokenBudgets = tokenBudgets
         self.clientGapsSeconds = clientGapsSeconds
         self.clientGapDistributions = clientGapDistributions
         self.perSequenceOverheadsSeconds = perSequenceOverheadsSeconds
+        self.kvBandwidthScales = kvBandwidthScales
     }
 
     /// All grid points, budget-major (a zero gap once: its distributions coincide).
@@ -65,8 +75,10 @@ public struct ServingGrid: Sendable {
         tokenBudgets.flatMap { b in
             clientGapsSeconds.flatMap { g in
                 (g == 0 ? Array(clientGapDistributions.prefix(1)) : clientGapDistributions).flatMap { d in
-                    perSequenceOverheadsSeconds.map {
-                        Point(tokenBudget: b, clientGapSeconds: g, clientGapDistribution: d, perSequenceOverheadSeconds: $0)
+                    perSequenceOverheadsSeconds.flatMap { o in
+                        kvBandwidthScales.map {
+                            Point(tokenBudget: b, clientGapSeconds: g, clientGapDistribution: d, perSequenceOverheadSeconds: o, kvBandwidthScale: $0)
+                        }
                     }
                 }
             }

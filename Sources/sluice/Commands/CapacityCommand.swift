@@ -21,8 +21,8 @@ struct Capacity: ParsableCommand {
     @Option(help: ArgumentHelp("The target, e.g. 'p50(ttft)<=0.5 and p99(tbt)<=0.2'.", valueName: "EXPR"))
     var target = "p50(ttft)<=0.5 and p99(tbt)<=0.2"
 
-    @Option(help: ArgumentHelp("Iteration scheduler.", valueName: "NAME"))
-    var scheduler = "vllm"
+    @Option(help: ArgumentHelp("Iteration scheduler (default: the --engine's policy, else vllm).", valueName: "NAME"))
+    var scheduler: String?
 
     @Option(help: ArgumentHelp("Router.", valueName: "NAME"))
     var router = "round-robin"
@@ -55,6 +55,7 @@ struct Capacity: ParsableCommand {
 
     func run() throws {
         let parsed = try CapacityTarget(parsing: target)
+        let scheduler = try fleet.schedulerName(self.scheduler)
         if let concurrencySweep {
             try ConcurrencySweep(list: concurrencySweep, target: parsed, scheduler: scheduler, router: router, json: json).run(
                 workload: workload, fleet: fleet, showProgress: !noProgress, reproducible: reproducible)

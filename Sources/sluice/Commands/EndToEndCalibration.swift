@@ -1,5 +1,6 @@
 import Foundation
 import SluiceCore
+import SluiceEngineModel
 import SluiceCatalog
 import SluiceSimulator
 
@@ -86,7 +87,7 @@ struct EndToEndCalibration {
             }
             pairs += report.pairs
         }
-        var perSequenceOverhead: Double?
+        var servingChoice: ServingGrid.Point?
         if servingGrid {
             let grid = ServingGrid()
             let results = try grid.evaluate(groups: configurations.map(\.name)) { point, group throws(SluiceError) in
@@ -95,6 +96,7 @@ struct EndToEndCalibration {
                 v.clientGapDistribution = point.clientGapDistribution
                 var parameters = heldOutParameters[group]!
                 parameters.perSequenceOverheadSeconds = point.perSequenceOverheadSeconds
+                parameters.kvBandwidthEfficiency *= point.kvBandwidthScale
                 return try v.validate(rowsByGroup[group]!) { run throws(SluiceError) in
                     let r = try Validate.replica(
                         for: run, fleet: fleet, catalog: catalog, parameters: parameters, tokenBudget: point.tokenBudget)
@@ -103,7 +105,7 @@ struct EndToEndCalibration {
             }
             print(Self.render(grid, results))
             pairs = results.heldOutPairs
-            perSequenceOverhead = results.chosenOnAll.perSequenceOverheadSeconds
+            servingChoice = results.chosenOnAll
         }
         let heldOut = ValidationReport(pairs: pairs, stepModels: [:])
         let servingNote = servingGrid
@@ -120,7 +122,10 @@ struct EndToEndCalibration {
         step.e2eMedianAPE = heldOut.e2e.medianAPE
         func fileParameters(_ base: RooflineParameters) -> RooflineParameters {
             var p = calibrator.withFittedValues(values, base: base)
-            if let perSequenceOverhead { p.perSequenceOverheadSeconds = perSequenceOverhead }
+            if let servingChoice {
+                p.perSequenceOverheadSeconds = servingChoice.perSequenceOverheadSeconds
+                p.kvBandwidthEfficiency *= servingChoice.kvBandwidthScale
+            }
             return p
         }
         // One file per GPU and precision measured: its kernel calibration with the engine's fitted values.
@@ -132,7 +137,7 @@ struct EndToEndCalibration {
             let engineName = rowsByGroup[c.name]![0].engine ?? engine ?? "unknown"
             var f = CalibrationFile(
                 model: GPUWideCalibration.anyModel, gpu: c.deployment.gpu.name, tensorParallel: 1,
-                parameters: fileParameters(c.base!), fittedParameters: fit + (perSequenceOverhead == nil ? [] : ["perSequenceOverheadSeconds"]),
+                parameters: fileParameters(c.base!), fittedParameters: fit + (servingChoice == nil ? [] : ["perSequenceOverheadSeconds", "kvBandwidthEfficiency"]),
                 statistics: .init(points: configurations.reduce(0) { $0 + $1.points.count },
                                   medianAPEPercent: (stepFit.inSampleMedianAPE * 10_000).rounded() / 100, maxAPEPercent: 0),
                 sourceData: CalibrationFile.fileName(of: file),
@@ -151,20 +156,27 @@ struct EndToEndCalibration {
 
     /// Each grid point's errors over all groups (in sample, for reading only), then the held-out choices.
     static func render(_ grid: ServingGrid, _ results: ServingGrid.Results) -> String {
-        var t = TextTable(["token budget", "client gap ms", "gap drawn", "per-seq µs", "TTFT APE", "TPOT APE", "E2E APE"])
+        var t = TextTable(["token budget", "client gap ms", "gap drawn", "per-seq µs", "KV scale", "TTFT APE", "TPOT APE", "E2E APE"])
         for p in grid.points {
             let r = ValidationReport(pairs: results.pairs[p]!.values.flatMap { $0 }, stepModels: [:])
             t.add([String(p.tokenBudget), fixed(p.clientGapSeconds * 1000, 1), p.clientGapDistribution.rawValue, fixed(p.perSequenceOverheadSeconds * 1e6, 0),
-                   ValidationPrinter.pct(r.ttft.medianAPE),
+                   fixed(p.kvBandwidthScale, 2), ValidationPrinter.pct(r.ttft.medianAPE),
                    ValidationPrinter.pct(r.tpot.medianAPE), ValidationPrinter.pct(r.e2e.medianAPE)])
         }
         var counts: [ServingGrid.Point: Int] = [:]
         for p in results.choice.values { counts[p, default: 0] += 1 }
-        let chosen = counts.sorted { $0.value > $1.value }.map {
-            "token budget \($0.key.tokenBudget), client gap \(fixed($0.key.clientGapSeconds * 1000, 1)) ms \($0.key.clientGapDistribution.rawValue), \(fixed($0.key.perSequenceOverheadSeconds * 1e6, 0)) µs per sequence for \($0.value) of \(results.choice.count) groups"
-        }
-        return "serving grid, every group pooled (in sample, median APE):\n" + t.render()
-            + "\nchosen leave one group out: " + chosen.joined(separator: "; ")
-            + "\nchosen on all groups (written to the files): \(fixed(results.chosenOnAll.perSequenceOverheadSeconds * 1e6, 0)) µs per sequence (validate's token budget and client gap: \(results.chosenOnAll.tokenBudget) tokens, \(fixed(results.chosenOnAll.clientGapSeconds * 1000, 1)) ms \(results.chosenOnAll.clientGapDistribution.rawValue))\n"
+        let chosen = counts.sorted { $0.value > $1.value }.map { "\(describe($0.key)) for \($0.value) of \(results.choice.count) groups" }
+        let all = results.chosenOnAll
+        var out = "serving grid, every group pooled (in sample, median APE):\n" + t.render()
+        out += "\nchosen leave one group out: " + chosen.joined(separator: "; ")
+        out += "\nchosen on all groups (per-sequence cost and KV-read scale written to the files; token budget and client gap are validate's defaults): "
+        return out + describe(all) + "\n"
+    }
+
+    /// One grid point in words.
+    static func describe(_ p: ServingGrid.Point) -> String {
+        let gap = fixed(p.clientGapSeconds * 1000, 1)
+        let perSequence = fixed(p.perSequenceOverheadSeconds * 1e6, 0)
+        return "token budget \(p.tokenBudget), client gap \(gap) ms \(p.clientGapDistribution.rawValue), \(perSequence) µs per sequence, KV-read efficiency x \(fixed(p.kvBandwidthScale, 2))"
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import SluiceCore
+import SluiceEngineModel
 import SluiceEngine
 import SluiceSimulator
 
@@ -20,8 +21,8 @@ struct EngineCommand: AsyncParsableCommand {
 
     @OptionGroup var fleet: FleetOptions
 
-    @Option(help: ArgumentHelp("Iteration scheduler (as in sluice simulate).", valueName: "NAME"))
-    var scheduler = "vllm"
+    @Option(help: ArgumentHelp("Iteration scheduler (as in sluice simulate; default: the --engine's policy, else vllm).", valueName: "NAME"))
+    var scheduler: String?
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -43,6 +44,7 @@ struct EngineCommand: AsyncParsableCommand {
         guard (fleet.replicas ?? 1) == 1, fleet.fleet == nil else {
             throw SluiceError.invalidValue(field: "--replicas/--fleet", value: "more than one replica", allowed: "one engine per process (start several)")
         }
+        let scheduler = try fleet.schedulerName(self.scheduler)
         let specs = try fleet.replicaSpecs(scheduler: scheduler, catalog: try fleet.loadCatalog())
         guard let spec = specs.first else { throw SluiceError.invalidValue(field: "--replicas", value: "0", allowed: "1") }
         let engine = try EmulatedEngine(spec: spec)

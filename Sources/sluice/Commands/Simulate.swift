@@ -13,14 +13,15 @@ struct Simulate: ParsableCommand {
     @OptionGroup var fleet: FleetOptions
     @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("Iteration scheduler (see below).", valueName: "NAME"))
-    var scheduler = "vllm"
+    @Option(help: ArgumentHelp("Iteration scheduler (see below; default: the --engine's policy, else vllm).", valueName: "NAME"))
+    var scheduler: String?
 
     @Option(help: ArgumentHelp("Router: round-robin, random, least-outstanding, least-work.", valueName: "NAME"))
     var router = "round-robin"
 
     func run() throws {
         let catalog = try fleet.loadCatalog()
+        let scheduler = try fleet.schedulerName(self.scheduler)
         let runner = try ExperimentRunner(workload: workload, fleet: fleet, catalog: catalog, showProgress: !output.noProgress, reproducible: output.reproducible)
         let summary = try runner.run(scheduler: scheduler, router: router, requestsCSV: output.requestsCsv)
         print(SummaryPrinter.report(summary), terminator: "")

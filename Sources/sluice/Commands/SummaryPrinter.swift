@@ -12,7 +12,11 @@ enum SummaryPrinter {
         if let c = s.closedLoop {
             out += "closed loop: \(c.clients) clients, think time \(fixed(c.thinkSeconds, 3)) s\n"
         }
-        out += stepModelLines([s]).map { $0 + "\n" }.joined() + "\n"
+        out += stepModelLines([s]).map { $0 + "\n" }.joined()
+        for e in s.engines {
+            out += "engine: \(e.deployment) runs \(e.scheduler), \(e.maxBatchedTokens)-token budget per step, \(e.kvBlocks) KV blocks\n"
+        }
+        out += "\n"
         var t = TextTable(["latency (ms)", "mean", "p50", "p90", "p99", "max"])
         for (name, l) in [("TTFT", s.ttft), ("TBT", s.tbt), ("TPOT", s.tpot), ("E2E", s.e2e), ("queueing", s.queueing)] {
             t.add([name, millis(l.mean), millis(l.p50), millis(l.p90), millis(l.p99), millis(l.max)])

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SluiceCore
+import SluiceEngineModel
 import SluiceSimulator
 
 /// `sluice validate`: how far the simulator is from measured engine results.
@@ -36,11 +37,6 @@ struct Validate: ParsableCommand {
         valueName: "NAME"))
     var scheduler: String?
 
-    /// The engine's scheduling policy when `--scheduler` is not given. TensorRT-LLM's default capacity scheduler,
-    /// GUARANTEED_NO_EVICT, admits a request only when the KV cache can hold its prompt and its whole `max_tokens`:
-    /// Orca's worst-case reservation (``OrcaScheduler``) with the row's output length as the reservation.
-    static let defaultSchedulerByEngine = ["trtllm": "orca"]
-
     @Option(help: ArgumentHelp(
         "Closed-loop client round trip in seconds: from a request's last token to the client's next request reaching the engine (default: \(Self.defaultClientGapSeconds), see `calibrate --from-validate --serving-grid`).",
         valueName: "SECONDS"))
@@ -71,22 +67,6 @@ struct Validate: ParsableCommand {
         return d
     }
 
-    /// Per-iteration token budget by engine when --chunk-size is not given: vLLM's online default and SGLang's
-    /// chunked-prefill size on 80 GB-class GPUs. TensorRT-LLM's build default is 8192, but the NIM profiles the bundled
-    /// measurements come from prefill whole cohorts of prompts in one step (TTFT at concurrency 5-10 is about N times
-    /// one prefill); the budget that reproduces them, chosen leave-one-group-out by `calibrate --from-validate
-    /// --serving-grid`, is 32768.
-    static let defaultTokenBudgetByEngine = ["vllm": 2048, "trtllm": 32768, "sglang": 8192]
-
-    /// KV-cache precision of a measured row when `--kv-dtype` is not given. TensorRT-LLM serves NVIDIA's Model
-    /// Optimizer FP8 checkpoints (those of the NIM FP8 profiles) with the FP8 KV cache they are quantised with
-    /// (`kv_cache_quant_algo: FP8`); vLLM and SGLang keep a BF16 KV cache unless told otherwise (`--kv-cache-dtype
-    /// auto`). The bundled FP8 rows agree: with a BF16 cache the simulator's decode is too slow at high batch and
-    /// Llama-3.1-70B at TP 2 runs out of KV blocks the engine had.
-    static func defaultKVDtype(engine: String?, weights: String) -> String {
-        engine?.lowercased() == "trtllm" ? weights : "bf16"
-    }
-
     /// The replica a measured closed-loop row describes: its model, GPU, TP and precision from the row, the engine
     /// limits from `fleet` (the token budget by engine unless `--chunk-size` is given), and the calibration `fleet` names
     /// (`parameters` replaces it when given, e.g. a fit being evaluated).
@@ -95,18 +75,17 @@ struct Validate: ParsableCommand {
         parameters override: RooflineParameters? = nil, tokenBudget: Int? = nil
     ) throws(SluiceError) -> (spec: ReplicaSpec, base: RooflineParameters) {
         do {
-            let engine = (run.engine ?? fleet.engine)?.lowercased()
-            let scheduler = requested ?? engine.flatMap { defaultSchedulerByEngine[$0] } ?? "vllm"
-            let kv = fleet.kvDtype ?? defaultKVDtype(engine: run.engine ?? fleet.engine, weights: run.dtype)
+            // A measured row names its engine; rows without one are taken for vLLM (``EngineProfile``).
+            let profile = try fleet.engineProfile(run.engine) ?? .vllm
+            let scheduler = requested ?? profile.scheduler
+            let kv = fleet.kvDtype ?? profile.kvDtype(weights: run.dtype)
             let model = try catalog.model(named: run.model).withPrecision(weights: run.dtype, kv: kv)
             var limits = try fleet.limits()
-            limits.outputLagSteps = try fleet.outputLag(engine: run.engine ?? fleet.engine)
+            limits.outputLagSteps = try fleet.outputLag(engine: profile.name)
             if let tokenBudget { limits.maxBatchedTokens = tokenBudget }
             // Benchmarks send max_tokens = the output length (GenAI-Perf, vllm bench): a worst-case reservation is that.
-            if requested == nil, scheduler == "orca" { limits.maxOutputTokens = run.outputTokens }
-            if limits.maxBatchedTokens == nil {
-                limits.maxBatchedTokens = defaultTokenBudgetByEngine[run.engine ?? fleet.engine ?? "vllm"] ?? VLLMScheduler.defaultMaxBatchedTokens
-            }
+            if requested == nil, profile.reservesMaxTokens { limits.maxOutputTokens = run.outputTokens }
+            if limits.maxBatchedTokens == nil { limits.maxBatchedTokens = profile.maxBatchedTokens }
             let d = Deployment(model: model, gpu: try catalog.gpu(named: run.gpu), tensorParallel: run.tensorParallel, limits: limits)
             var (parameters, provenance) = try StepModelFactory.rooflineParameters(
                 calibration: fleet.calibration, deployment: d, engine: run.engine ?? fleet.engine)
@@ -142,7 +121,7 @@ struct Validate: ParsableCommand {
                 return (r.spec, r.spec.stepModelProvenance.summaryLine)
             }
         case .replay(let replay):
-            let specs = try fleet.replicaSpecs(scheduler: scheduler ?? "vllm", catalog: catalog)
+            let specs = try fleet.replicaSpecs(scheduler: try fleet.schedulerName(scheduler), catalog: catalog)
             guard let spec = specs.first else { throw SluiceError.invalidValue(field: "--replicas", value: "0", allowed: "1") }
             report = try validator.validate(replay, replica: spec, stepModel: spec.stepModelProvenance.summaryLine, group: spec.deployment.label)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SluiceCore
+import SluiceEngineModel
 import SluiceCatalog
 import SluiceSimulator
 
@@ -42,7 +43,8 @@ struct FleetOptions: ParsableArguments {
     var prefixBlockTokens = PrefixCache.defaultTokensPerHash
 
     @Option(help: ArgumentHelp(
-        "Engine whose calibration to prefer with --calibration auto: vllm, sglang or trtllm (default: any).", valueName: "NAME"))
+        "Engine modelled: vllm, sglang or trtllm. Picks its calibration with --calibration auto and its defaults: scheduler (trtllm: orca, reserving prompt + --max-output-tokens as GUARANTEED_NO_EVICT), token budget with that scheduler (2048, 8192, 32768), output lag (trtllm 1) and FP8 KV with --dtype fp8 (trtllm). Default: none (any calibration, vLLM's behaviour).",
+        valueName: "NAME"))
     var engine: String?
 
     @Option(help: ArgumentHelp(
@@ -50,12 +52,21 @@ struct FleetOptions: ParsableArguments {
         valueName: "0|1"))
     var outputLagSteps: Int?
 
-    /// Output lag by engine when `--output-lag-steps` is not given (``EngineLimits/outputLagSteps``).
-    static let defaultOutputLagStepsByEngine = ["trtllm": 1]
+    /// The engine `--engine` names (its defaults: ``EngineProfile``), `nil` when none is named.
+    /// - Throws: ``SluiceError`` listing the engines when the name is unknown.
+    func engineProfile(_ name: String? = nil) throws -> EngineProfile? {
+        try EngineProfile.named(name ?? engine)
+    }
+
+    /// The iteration scheduler: `requested` (the command's `--scheduler`), else the engine's admission policy, else vLLM.
+    func schedulerName(_ requested: String?) throws -> String {
+        if let requested { return requested }
+        return try engineProfile()?.scheduler ?? "vllm"
+    }
 
     /// The output lag for `engine` (the flag, else the engine's default). - Throws: ``SluiceError`` outside 0...1.
     func outputLag(engine: String?) throws -> Int {
-        let lag = outputLagSteps ?? engine.flatMap { Self.defaultOutputLagStepsByEngine[$0.lowercased()] } ?? 0
+        let lag = try outputLagSteps ?? (engineProfile(engine)?.outputLagSteps ?? 0)
         guard (0...1).contains(lag) else {
             throw SluiceError.invalidValue(field: "--output-lag-steps", value: "\(lag)", allowed: "0 or 1")
         }
@@ -132,16 +143,14 @@ struct FleetOptions: ParsableArguments {
             valueName: "FILE|auto|none"))
     var calibration = "auto"
 
-    /// Engines with their own prefill policy and calibrations.
-    static let engines = ["vllm", "sglang", "trtllm"]
-
     /// The catalog in force (bundled plus --catalog files).
     func loadCatalog() throws -> Catalog {
         try CatalogLoader.builtIn(merging: catalogs)
     }
 
-    /// The engine limits from the flags.
-    func limits() throws -> EngineLimits {
+    /// The engine limits from the flags. When `--chunk-size` is not given and `scheduler` is the named engine's own
+    /// policy, the engine's token budget applies (``EngineProfile/maxBatchedTokens``); other schedulers keep theirs.
+    func limits(scheduler: String? = nil) throws -> EngineLimits {
         func positive(_ name: String, _ v: Int?) throws {
             if let v, v <= 0 { throw SluiceError.invalidValue(field: "--\(name)", value: "\(v)", allowed: "a positive integer") }
         }
@@ -154,15 +163,18 @@ struct FleetOptions: ParsableArguments {
         guard gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1 else {
             throw SluiceError.invalidValue(field: "--gpu-memory-utilization", value: "\(gpuMemoryUtilization)", allowed: "a fraction in (0, 1]")
         }
+        let profile = try engineProfile()
+        let engineBudget = scheduler != nil && scheduler == profile?.scheduler ? profile?.maxBatchedTokens : nil
         return EngineLimits(
-            maxBatchedTokens: chunkSize, maxRunningSequences: maxNumSeqs, blockSizeTokens: blockSize, kvBlocks: kvBlocks,
+            maxBatchedTokens: chunkSize ?? engineBudget, maxRunningSequences: maxNumSeqs, blockSizeTokens: blockSize, kvBlocks: kvBlocks,
             gpuMemoryUtilization: gpuMemoryUtilization, maxModelLenTokens: maxModelLen, maxOutputTokens: maxOutputTokens,
             outputLagSteps: try outputLag(engine: engine))
     }
 
-    /// The deployments of the fleet, one per replica.
-    func deployments(catalog: Catalog) throws -> [Deployment] {
-        let limits = try limits()
+    /// The deployments of the fleet, one per replica, for `scheduler` (see ``limits(scheduler:)``).
+    func deployments(catalog: Catalog, scheduler: String? = nil) throws -> [Deployment] {
+        let limits = try limits(scheduler: scheduler)
+        let profile = try engineProfile()
         var groups: [(count: Int, model: String, gpu: String, tp: Int)] = []
         if let fleet {
             groups = try FleetSpecParser.parse(fleet)
@@ -177,7 +189,7 @@ struct FleetOptions: ParsableArguments {
             var model = try catalog.model(named: g.model)
             if dtype != nil || kvDtype != nil {
                 let weights = dtype ?? (model.bytesPerWeight <= 1 ? "fp8" : "bf16")
-                let kv = kvDtype ?? (model.bytesPerKVElement <= 1 ? "fp8" : "bf16")
+                let kv = kvDtype ?? profile?.kvDtype(weights: weights) ?? (model.bytesPerKVElement <= 1 ? "fp8" : "bf16")
                 model = try model.withPrecision(weights: weights, kv: kv)
             }
             let d = Deployment(model: model, gpu: try catalog.gpu(named: g.gpu), tensorParallel: g.tp, limits: limits)
@@ -189,9 +201,7 @@ struct FleetOptions: ParsableArguments {
 
     /// The step-time model for a deployment, and what it rests on.
     func stepTimeModel(for deployment: Deployment) throws -> (model: any StepTimeModel, provenance: StepModelProvenance) {
-        if let engine, !Self.engines.contains(engine.lowercased()) {
-            throw SluiceError.unknownName(kind: "engine", name: engine, valid: Self.engines)
-        }
+        _ = try engineProfile()
         let (parameters, provenance) = try StepModelFactory.rooflineParameters(calibration: calibration, deployment: deployment, engine: engine)
         switch stepModel.lowercased() {
         case "roofline":
@@ -218,7 +228,7 @@ struct FleetOptions: ParsableArguments {
         }
         try options.validate(scheduler: scheduler, allowed: entry.optionKeys)
         var models: [Deployment: (model: any StepTimeModel, provenance: StepModelProvenance)] = [:]
-        return try scaling.elastic(try deployments(catalog: catalog).map { d in
+        return try scaling.elastic(try deployments(catalog: catalog, scheduler: scheduler).map { d in
             let m: (model: any StepTimeModel, provenance: StepModelProvenance)
             if let cached = models[d] { m = cached } else {
                 m = try stepTimeModel(for: d)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import SluiceCore
+import SluiceEngineModel
 import SluiceSimulator
 
 /// Options of an elastic fleet: the autoscaler, the pool bounds and the cold-start model.

@@ -1,16 +1,18 @@
-import DequeModule
-import SluiceCore
+package import DequeModule
+package import SluiceCore
 
 /// Accumulated error of a ``LatencyPredictor`` against measured latencies (predicted minus measured, seconds).
-struct LatencyPredictionErrors: Sendable {
-    var count = 0
-    var ttftAbsolute = 0.0
-    var ttftSigned = 0.0
-    var e2eAbsolute = 0.0
-    var e2eSigned = 0.0
-    var e2eMeasured = 0.0
+package struct LatencyPredictionErrors: Sendable {
+    package var count = 0
+    package var ttftAbsolute = 0.0
+    package var ttftSigned = 0.0
+    package var e2eAbsolute = 0.0
+    package var e2eSigned = 0.0
+    package var e2eMeasured = 0.0
 
-    mutating func add(_ other: LatencyPredictionErrors) {
+    package init() {}
+
+    package mutating func add(_ other: LatencyPredictionErrors) {
         count += other.count
         ttftAbsolute += other.ttftAbsolute
         ttftSigned += other.ttftSigned
@@ -27,7 +29,7 @@ struct LatencyPredictionErrors: Sendable {
 /// queue is first come first served, so the order is decided here, and a request leaves only when it can run.
 extension Replica {
     /// Takes an admissible request: into the queue when a policy is set, else into the engine.
-    func submit(_ request: Request, targets: SLOTargets) {
+    package func submit(_ request: Request, targets: SLOTargets) {
         guard requestPolicy != nil else {
             admitToEngine(request, predictedFirstToken: .nan, predictedFinish: .nan)
             return
@@ -55,7 +57,7 @@ extension Replica {
     }
 
     /// Reorders the queue if it changed, then releases requests into the engine up to the concurrency cap.
-    func releaseQueued(now: Double) {
+    package func releaseQueued(now: Double) {
         guard !requestQueue.isEmpty else { return }
         if requestQueueChanged, var policy = requestPolicy {
             requestQueueChanged = false
@@ -76,10 +78,10 @@ extension Replica {
     }
 
     /// Requests released ahead into the engine's own waiting queue, so it never idles for want of work between decisions.
-    static let engineWaitingAllowance = 1
+    package static let engineWaitingAllowance = 1
 
     /// What the policy (or a latency-aware router) may know of the engine now.
-    func currentLoad(now: Double) -> InstanceLoad {
+    package func currentLoad(now: Double) -> InstanceLoad {
         var load = InstanceLoad(
             nowSeconds: now, liveRequests: engine.liveCount, liveRemainingTokens: 0, livePendingPrefillTokens: 0,
             maxConcurrency: engine.maxRunningSequences, kvCapacityTokens: (engine.kv.totalBlocks - engine.kv.watermarkBlocks) * engine.kv.blockSizeTokens)
@@ -113,7 +115,7 @@ extension Replica {
     }
 
     /// Compares a finished request's predicted times with the measured ones.
-    func recordLatencyError(slot: EngineState.Slot, now: Double) {
+    package func recordLatencyError(slot: EngineState.Slot, now: Double) {
         let i = Int(slot)
         guard i < predictedFinishBySlot.count, !predictedFinishBySlot[i].isNaN else { return }
         let s = engine.sequences[i]

@@ -1,12 +1,12 @@
-import DequeModule
-import SluiceCore
+package import DequeModule
+package import SluiceCore
 
 /// Spot reclaim: the instance disappears with everything on it.
 extension Replica {
     /// Takes every request off the replica. Requests that had not streamed a token come back to be dispatched again
     /// (a gateway retries them transparently); requests that had streamed tokens end as rejected outcomes (their
     /// client saw the stream break). The engine is emptied and any iteration in flight is abandoned.
-    func evacuate(now: Double) -> (requeue: [Request], interrupted: [RequestOutcome]) {
+    package func evacuate(now: Double) -> (requeue: [Request], interrupted: [RequestOutcome]) {
         var requeue: [Request] = []
         var interrupted: [RequestOutcome] = []
         let slots = Array(engine.running) + Array(engine.waiting)

@@ -1,4 +1,4 @@
-import SluiceCore
+package import SluiceCore
 
 /// One simulated engine replica: an ``EngineState`` driven by an ``IterationScheduler`` and timed by a
 /// ``StepTimeModel``, plus what only the engine model may know (each request's true output length).
@@ -6,69 +6,69 @@ import SluiceCore
 /// Per iteration: the scheduler fills the reused ``BatchPlan``; the step model prices it in O(1); when the
 /// iteration ends, ``finishIteration(now:metrics:)`` advances every scheduled sequence in one pass over
 /// the plan (no dictionary, no allocation) and releases finished requests.
-final class Replica {
-    let index: Int
-    let deployment: Deployment
-    var engine: EngineState
-    var scheduler: any IterationScheduler
-    let stepModel: any StepTimeModel
-    var plan = BatchPlan()
+package final class Replica {
+    package let index: Int
+    package let deployment: Deployment
+    package var engine: EngineState
+    package var scheduler: any IterationScheduler
+    package let stepModel: any StepTimeModel
+    package var plan = BatchPlan()
     /// True output length of the request in each slot (the engine needs it to stop; policies never see it).
-    var trueOutputTokens: [Int] = []
+    package var trueOutputTokens: [Int] = []
     /// An iteration is in flight.
-    var isBusy = false
+    package var isBusy = false
     /// Sequence number of the iteration-end event in flight (events with another number are stale).
-    var inFlightSequence: UInt64 = .max
+    package var inFlightSequence: UInt64 = .max
     /// Price of the replica, USD per hour (on-demand, or spot).
-    var pricePerHourUSD: Double
+    package var pricePerHourUSD: Double
     /// Tenant of the request in each slot.
-    var tenantBySlot: [String?] = []
+    package var tenantBySlot: [String?] = []
     /// The time the scheduler asked to decide again while holding requests (`nil`: none pending).
-    var wakeAtSeconds: Double?
-    private(set) var iterationStartSeconds = 0.0
-    private(set) var busySeconds = 0.0
+    package var wakeAtSeconds: Double?
+    package private(set) var iterationStartSeconds = 0.0
+    package private(set) var busySeconds = 0.0
     /// Busy time and KV use over the run, for reports.
-    var timeline: UtilisationTimeline
-    private(set) var iterations = 0
-    var iterationsRun: Int { iterations }
+    package var timeline: UtilisationTimeline
+    package private(set) var iterations = 0
+    package var iterationsRun: Int { iterations }
     /// Largest token count and sequence count of any batch (checked against the limits by tests and reports).
-    private(set) var largestBatchTokens = 0
-    private(set) var largestBatchSequences = 0
+    package private(set) var largestBatchTokens = 0
+    package private(set) var largestBatchSequences = 0
     /// Σ prompt + generated tokens of live requests (the `least-work` router's load).
-    var outstandingTokens = 0
+    package var outstandingTokens = 0
     /// Longest request (prompt + output) this replica can ever hold: the model length, at most the KV capacity.
-    let maxSequenceTokens: Int
+    package let maxSequenceTokens: Int
 
     /// TBT target of each SLO class (for SLO-aware schedulers).
     private let tbtTargetsByClass: [Double?]
 
     // Request-level scheduling (`Replica+RequestQueue.swift`): the queue in front of the engine and what it predicted.
-    var requestPolicy: (any RequestQueuePolicy)?
-    var latencyPredictor: LatencyPredictor
-    var requestQueue: [QueuedRequest] = []
-    var queuedRequests: [Request] = []  // by handle
-    var freeHandles: [Int] = []
-    var requestQueueChanged = false
-    var concurrencyCap = Int.max
-    var predictedFirstTokenBySlot: [Double] = []
-    var predictedFinishBySlot: [Double] = []
-    var latencyErrors = LatencyPredictionErrors()
-    var decisionTimes: LatencyHistogram?
+    package var requestPolicy: (any RequestQueuePolicy)?
+    package var latencyPredictor: LatencyPredictor
+    package var requestQueue: [QueuedRequest] = []
+    package var queuedRequests: [Request] = []  // by handle
+    package var freeHandles: [Int] = []
+    package var requestQueueChanged = false
+    package var concurrencyCap = Int.max
+    package var predictedFirstTokenBySlot: [Double] = []
+    package var predictedFinishBySlot: [Double] = []
+    package var latencyErrors = LatencyPredictionErrors()
+    package var decisionTimes: LatencyHistogram?
     /// Outputs truncated to the engine's limits so far.
-    var truncatedOutputs = 0
+    package var truncatedOutputs = 0
     /// Automatic prefix caching (`nil`: off); requests without `hash_ids` never hit it.
-    var prefixCache: PrefixCache? = PrefixCache()
+    package var prefixCache: PrefixCache? = PrefixCache()
     /// Prompt block hashes of the request in each slot (empty arrays cost nothing).
-    var prefixHashesBySlot: [[UInt64]] = []
+    package var prefixHashesBySlot: [[UInt64]] = []
     /// Steps between a token's sampling and its delivery to the client (``EngineLimits/outputLagSteps``).
-    let outputLagSteps: Int
+    package let outputLagSteps: Int
     /// Duration of the iteration that ended last, seconds (stands for the next one's when delivery lags a step).
     private var lastIterationSeconds = 0.0
     /// With an output lag: sequences whose first token was sampled and reaches the client when the next iteration
     /// ends, with their request ids (a slot freed and reused in between is skipped).
     private var pendingFirstTokens: [(slot: EngineState.Slot, requestID: Int)] = []
 
-    init(index: Int, deployment: Deployment, scheduler: any IterationScheduler, maxBatchedTokens: Int,
+    package init(index: Int, deployment: Deployment, scheduler: any IterationScheduler, maxBatchedTokens: Int,
          stepModel: any StepTimeModel, tbtTargetsByClass: [Double?]) throws(SluiceError) {
         self.tbtTargetsByClass = tbtTargetsByClass
         self.index = index
@@ -90,7 +90,7 @@ final class Replica {
     }
 
     /// Why `request` can never run here, or `nil` if it can.
-    func rejection(for request: Request) -> String? {
+    package func rejection(for request: Request) -> String? {
         if request.promptTokens + 1 > maxSequenceTokens {
             return "prompt of \(request.promptTokens) tokens exceeds the replica's maximum sequence of \(maxSequenceTokens) tokens"
         }
@@ -107,10 +107,10 @@ final class Replica {
     /// - Returns: the output tokens it will produce.
     /// The fleet's output-length predictor, when the scheduler uses one (shared by all replicas, so it learns from
     /// every completion), and how often to re-predict during decoding.
-    var predictor: SharedPredictor?
-    var repredictEveryTokens: Int?
+    package var predictor: SharedPredictor?
+    package var repredictEveryTokens: Int?
 
-    func enqueue(_ request: Request) -> Int {
+    package func enqueue(_ request: Request) -> Int {
         let output = max(1, min(request.outputTokens, deployment.limits.maxOutputTokens, maxSequenceTokens - request.promptTokens))
         let slot = Int(engine.enqueue(request, tbtTargetSeconds: tbtTargetsByClass[request.sloClass]))
         if slot == trueOutputTokens.count {
@@ -138,7 +138,7 @@ final class Replica {
     }
 
     /// Asks the scheduler for the next batch at `now`. - Returns: the iteration's end time, or `nil` when idle.
-    func startIteration(now: Double) -> Double? {
+    package func startIteration(now: Double) -> Double? {
         engine.nowSeconds = now
         for _ in 0..<2 {
             plan.reset()
@@ -157,7 +157,7 @@ final class Replica {
 
     /// The head of the waiting queue when the replica is empty yet cannot schedule anything (a bug guard:
     /// admission checks make this unreachable); the caller rejects it so the run cannot hang.
-    func takeUnschedulableHead() -> EngineState.Slot? {
+    package func takeUnschedulableHead() -> EngineState.Slot? {
         guard plan.isEmpty, engine.running.isEmpty, let slot = engine.waiting.first else { return nil }
         engine.waiting.removeFirst()
         return slot
@@ -165,9 +165,9 @@ final class Replica {
 
     /// Applies the finished iteration at `now`: computed tokens, sampled tokens, finished requests.
     /// Requests that completed in the last finished iteration (storage reused across iterations).
-    private(set) var completedOutcomes: [RequestOutcome] = []
+    package private(set) var completedOutcomes: [RequestOutcome] = []
 
-    func finishIteration(now: Double, metrics: inout ServingMetrics) {
+    package func finishIteration(now: Double, metrics: inout ServingMetrics) {
         if !completedOutcomes.isEmpty { completedOutcomes.removeAll(keepingCapacity: true) }
         let duration = now - iterationStartSeconds
         busySeconds += duration
@@ -274,7 +274,7 @@ final class Replica {
     }
 
     /// Removes a waiting request that can never run and frees its slot. - Returns: its outcome.
-    func reject(slot: EngineState.Slot, reason: String) -> RequestOutcome {
+    package func reject(slot: EngineState.Slot, reason: String) -> RequestOutcome {
         var o = outcome(slot: slot, now: engine.nowSeconds)
         o.status = .rejected
         o.rejectReason = reason
@@ -284,7 +284,7 @@ final class Replica {
         return o
     }
 
-    func outcome(slot: EngineState.Slot, now: Double) -> RequestOutcome {
+    package func outcome(slot: EngineState.Slot, now: Double) -> RequestOutcome {
         let s = engine.sequences[Int(slot)]
         var o = RequestOutcome(
             requestID: s.requestID, replica: index, sloClass: s.sloClass, status: .completed,

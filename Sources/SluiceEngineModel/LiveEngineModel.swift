@@ -8,7 +8,7 @@ public import SluiceCore
 /// Not thread-safe: one owner (an actor) drives it. Invariant: every admitted request ends exactly once, finished
 /// (in ``emitted``) or rejected (in ``rejected``).
 public final class LiveEngineModel {
-    let replica: Replica
+    package let replica: Replica
     private var metrics = ServingMetrics(classCount: 1)
     private var scheduledSlots: [EngineState.Slot] = []
     private var generatedBefore: [Int] = []
