@@ -16,7 +16,8 @@ final class ConnectionCount: Sendable {
 /// Cuts off clients that hold a connection without finishing a request: a request head must arrive within
 /// ``GatewayLimits/headerTimeoutSeconds`` of the connection opening or of the previous response ending (so a
 /// slowloris client trickling header bytes, or an idle keep-alive connection, is closed), and its body within
-/// ``GatewayLimits/bodyTimeoutSeconds`` of the head. A connection over ``GatewayLimits/maxConnections`` is closed at
+/// ``GatewayLimits/bodyTimeoutSeconds`` of the head. A client that stops reading its answer (slow read: the channel
+/// stays unwritable) is closed after ``GatewayLimits/slowReadTimeoutSeconds``. A connection over ``GatewayLimits/maxConnections`` is closed at
 /// once, so the gateway keeps file descriptors for its upstreams and its ledger.
 ///
 /// Runs on the connection's event loop; its timer is the only state, and the shared count is atomic.
@@ -29,6 +30,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let limits: GatewayLimits
     private let count: ConnectionCount
     private var deadline: Scheduled<Void>?
+    /// Armed while the channel is unwritable (the client is not reading).
+    private var slowReadDeadline: Scheduled<Void>?
     private var counted = false
     /// A request head arrived and its answer is not complete yet.
     private var answering = false
@@ -60,6 +63,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func forget() {
         deadline?.cancel()
         deadline = nil
+        slowReadDeadline?.cancel()
+        slowReadDeadline = nil
         if counted {
             counted = false
             count.open.wrappingSubtract(1, ordering: .relaxed)
@@ -78,6 +83,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .end, .body: break
         }
         context.fireChannelRead(data)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            slowReadDeadline?.cancel()
+            slowReadDeadline = nil
+        } else if slowReadDeadline == nil {
+            let channel = context.channel
+            slowReadDeadline = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(limits.slowReadTimeoutSeconds * 1e9))) {
+                channel.close(promise: nil)
+            }
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

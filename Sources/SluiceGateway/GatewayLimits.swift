@@ -11,6 +11,11 @@ public struct GatewayLimits: Sendable, Decodable, Hashable {
     public var headerTimeoutSeconds: Double = 10
     /// Seconds a request may take to send its body after its head; then the connection is closed.
     public var bodyTimeoutSeconds: Double = 30
+    /// Seconds a client may leave the gateway unable to write to it (its socket buffers full because it does not read
+    /// what it asked for); then the connection is closed and its upstream request cancelled. A slow-read attacker
+    /// holding streams open is cut off here, and each such stream holds at most the socket buffers meanwhile (the
+    /// streaming path waits for the socket instead of buffering the upstream's output).
+    public var slowReadTimeoutSeconds: Double = 30
     /// Client connections held at once; a connection over the limit is closed at once. The default leaves room under
     /// a 1,024 file-descriptor limit for the upstream connections and the ledger.
     public var maxConnections = 512
@@ -31,7 +36,7 @@ public struct GatewayLimits: Sendable, Decodable, Hashable {
     public var idleMemoryTrimSeconds: Double = 5
 
     enum CodingKeys: String, CodingKey {
-        case headerTimeoutSeconds, bodyTimeoutSeconds, maxConnections, upstreamReadTimeoutSeconds, upstreamConnectTimeoutSeconds
+        case headerTimeoutSeconds, bodyTimeoutSeconds, slowReadTimeoutSeconds, maxConnections, upstreamReadTimeoutSeconds, upstreamConnectTimeoutSeconds
         case defaultMaxTokens, maxModelNameBytes, maxHeaderValueBytes, idleMemoryTrimSeconds
     }
 
@@ -44,6 +49,7 @@ public struct GatewayLimits: Sendable, Decodable, Hashable {
         let d = GatewayLimits()
         headerTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .headerTimeoutSeconds) ?? d.headerTimeoutSeconds
         bodyTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .bodyTimeoutSeconds) ?? d.bodyTimeoutSeconds
+        slowReadTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .slowReadTimeoutSeconds) ?? d.slowReadTimeoutSeconds
         maxConnections = try c.decodeIfPresent(Int.self, forKey: .maxConnections) ?? d.maxConnections
         upstreamReadTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .upstreamReadTimeoutSeconds) ?? d.upstreamReadTimeoutSeconds
         upstreamConnectTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .upstreamConnectTimeoutSeconds) ?? d.upstreamConnectTimeoutSeconds
@@ -57,6 +63,7 @@ public struct GatewayLimits: Sendable, Decodable, Hashable {
     public func validate(file: String) throws(SluiceError) {
         let times = [
             ("headerTimeoutSeconds", headerTimeoutSeconds), ("bodyTimeoutSeconds", bodyTimeoutSeconds),
+            ("slowReadTimeoutSeconds", slowReadTimeoutSeconds),
             ("upstreamReadTimeoutSeconds", upstreamReadTimeoutSeconds), ("upstreamConnectTimeoutSeconds", upstreamConnectTimeoutSeconds),
             ("idleMemoryTrimSeconds", idleMemoryTrimSeconds),
         ]

@@ -249,14 +249,7 @@ struct GatewayHardeningTests {
     static func secondsUntilClosed(port: Int, sending bytes: String, waitSeconds: Double) -> Double? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return 0 }
+        guard connectToLocalhost(fd, port: port) == 0 else { return 0 }
         _ = bytes.withCString { send(fd, $0, strlen($0), 0) }
         var timeout = timeval(tv_sec: Int(waitSeconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -266,6 +259,18 @@ struct GatewayHardeningTests {
             let n = recv(fd, &buffer, buffer.count, 0)
             if n == 0 { return Date().timeIntervalSince(start) }
             if n < 0 { return errno == ECONNRESET ? Date().timeIntervalSince(start) : nil }
+        }
+    }
+
+    /// Connects socket `fd` to 127.0.0.1:`port`; returns `connect`'s result (0 on success).
+    @discardableResult
+    static func connectToLocalhost(_ fd: Int32, port: Int) -> Int32 {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
     }
 
@@ -292,16 +297,31 @@ struct GatewayHardeningTests {
             let port = Int(base.split(separator: ":").last!)!
             let held = (0..<3).map { _ in socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0) }
             defer { for fd in held { close(fd) } }
-            for fd in held {
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_port = in_port_t(UInt16(port).bigEndian)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            }
+            for fd in held { Self.connectToLocalhost(fd, port: port) }
             try await Task.sleep(for: .milliseconds(500))
             let over = Self.secondsUntilClosed(port: port, sending: "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", waitSeconds: 5)
             #expect(over != nil && over! < 2, "closed after \(String(describing: over)) s")
+        }
+    }
+
+    @Test func aClientThatStopsReadingIsCutOffAndItsUpstreamCancelled() async throws {
+        try await G.withGateway(upstreams: [("flood-slowread", false)], configure: { c in c.limits.slowReadTimeoutSeconds = 1 }) { base in
+            let port = Int(base.split(separator: ":").last!)!
+            // A streaming request on a connection with a small receive buffer, whose answer is never read.
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var small: Int32 = 4096
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            #expect(Self.connectToLocalhost(fd, port: port) == 0)
+            let body = #"{"model":"tiny","stream":true,"messages":[{"role":"user","content":"x"}]}"#
+            let request = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            _ = request.withCString { send(fd, $0, strlen($0), 0) }
+            // Without the slow-read timeout the gateway waits on the socket for ever and the upstream keeps streaming.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline && !UpstreamObservations.shared.contains("flood-slowread cancelled") {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(UpstreamObservations.shared.contains("flood-slowread cancelled"), "the gateway let go of the stream")
         }
     }
 

@@ -104,6 +104,17 @@ struct GatewayTests {
                     }
                 })
             }
+            if name.hasPrefix("flood") {
+                // Streams 16 KB chunks as fast as the gateway takes them; records when its writes start failing.
+                let chunk = "data: {\"choices\":[{\"delta\":{\"content\":\"" + String(repeating: "x", count: 16_000) + "\"}}]}\n\n"
+                return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
+                    do {
+                        while true { try await writer.write(ByteBuffer(string: chunk)) }
+                    } catch {
+                        UpstreamObservations.shared.record("\(name) cancelled")
+                    }
+                })
+            }
             if name.hasPrefix("gated") {
                 // Records the order requests reach it (by their `user` field), then holds each until the test opens its gate.
                 UpstreamObservations.shared.record("\(name) got \(object["user"] as? String ?? "?")")
