@@ -146,7 +146,7 @@ let package = Package(
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceSimulatorTests", dependencies: ["SluiceCore", "SluiceCatalog", "SluiceEngineModel", "SluiceSimulator"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceCore"]),
         .testTarget(name: "SluiceLedgerTests", dependencies: ["SluiceLedger", "SluiceCore"]),
         .testTarget(name: "SluiceChartsTests", dependencies: ["SluiceCharts"]),
         .testTarget(name: "SluiceToolPlanningTests", dependencies: ["SluiceToolPlanning", "SluiceCore"]),

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 import Testing
 
 /// `--engine NAME` gives `simulate` (and every command built on the fleet flags) the engine's own defaults, the same
@@ -17,10 +18,10 @@ import Testing
     @Test func trtllmBringsItsAdmissionPolicyTokenBudgetAndFP8Cache() throws {
         let trt = try firstReplica(["--engine", "trtllm", "--dtype", "fp8"])
         #expect(trt["scheduler"] as? String == "orca")
-        #expect(trt["maxBatchedTokens"] as? Int == 32768)
+        #expect(trt["maxBatchedTokens"] as? Int == EngineProfile.trtllm.maxBatchedTokens)
         let vllm = try firstReplica(["--engine", "vllm", "--dtype", "fp8"])
         #expect(vllm["scheduler"] as? String == "vllm")
-        #expect(vllm["maxBatchedTokens"] as? Int == 2048)
+        #expect(vllm["maxBatchedTokens"] as? Int == EngineProfile.vllm.maxBatchedTokens)
         // TensorRT-LLM pairs FP8 weights with an FP8 KV cache: twice the blocks of vLLM's BF16 cache in the same memory.
         let trtBlocks = try #require(trt["kvBlocks"] as? Int), vllmBlocks = try #require(vllm["kvBlocks"] as? Int)
         #expect(trtBlocks > vllmBlocks * 19 / 10)

@@ -105,11 +105,17 @@ struct GatewayTests {
                 })
             }
             if name.hasPrefix("flood") {
-                // Streams 16 KB chunks as fast as the gateway takes them; records when its writes start failing.
+                // Streams 16 MB in 16 KB chunks as fast as the gateway takes them (more than the socket buffers between
+                // a gateway and a client that does not read), then a small chunk every 100 ms, without hogging the
+                // test process; records when its writes start failing.
                 let chunk = "data: {\"choices\":[{\"delta\":{\"content\":\"" + String(repeating: "x", count: 16_000) + "\"}}]}\n\n"
                 return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
                     do {
-                        while true { try await writer.write(ByteBuffer(string: chunk)) }
+                        for _ in 0..<1000 { try await writer.write(ByteBuffer(string: chunk)) }
+                        while true {
+                            try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"))
+                            try await Task.sleep(for: .milliseconds(100))
+                        }
                     } catch {
                         UpstreamObservations.shared.record("\(name) cancelled")
                     }

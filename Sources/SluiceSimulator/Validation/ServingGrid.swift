@@ -46,7 +46,8 @@ public struct ServingGrid: Sendable {
     }
 
     /// Token budgets tried. TensorRT-LLM's build default (8192) and 65536 were never chosen on the NIM rows (every
-    /// held-out choice was 32768 when they were in the grid), so the default grid tries 16384 and 32768.
+    /// held-out choice was 32768 when they were in the grid), so the default grid tries 16384 and 32768 (with the KV
+    /// scale in the grid every held-out choice is 16384).
     public var tokenBudgets: [Int]
     /// Client round trips tried, seconds: none, and the few milliseconds an HTTP benchmark client takes.
     public var clientGapsSeconds: [Double]

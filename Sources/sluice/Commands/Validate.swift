@@ -50,11 +50,11 @@ struct Validate: ParsableCommand {
     @OptionGroup var fleet: FleetOptions
 
     /// The closed-loop client round trip `validate` assumes when `--client-gap` is not given. Chosen with the TRT-LLM
-    /// token budget below by `sluice calibrate --from-validate data/measured/concurrency.csv --serving-grid`, leave one
+    /// token budget (``EngineProfile/trtllm``) by `sluice calibrate --from-validate data/measured/concurrency.csv --serving-grid`, leave one
     /// configuration group out: with TensorRT-LLM's one-step output lag (``EngineLimits/outputLagSteps``) a client
     /// already comes back a step after its last token was sampled, which keeps closed loops in cohorts, and a further
-    /// 0 or 5 ms barely matters (10 of 13 held-out choices were 5 ms, the choice on all groups 0 ms; without the lag
-    /// every group chose 5 ms).
+    /// 0 or 5 ms barely matters (12 of 13 held-out choices were 0 ms, as was the choice on all groups; before the KV-read
+    /// scale joined the grid 10 of 13 chose 5 ms; without the lag every group chose 5 ms).
     static let defaultClientGapSeconds = 0.0
     /// How `validate` draws the round trips when `--client-gap-distribution` is not given (fixed: chosen with the gap).
     static let defaultClientGapDistribution = ThinkTimeDistribution.fixed

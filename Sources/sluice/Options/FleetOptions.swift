@@ -43,7 +43,7 @@ struct FleetOptions: ParsableArguments {
     var prefixBlockTokens = PrefixCache.defaultTokensPerHash
 
     @Option(help: ArgumentHelp(
-        "Engine modelled: vllm, sglang or trtllm. Picks its calibration with --calibration auto and its defaults: scheduler (trtllm: orca, reserving prompt + --max-output-tokens as GUARANTEED_NO_EVICT), token budget with that scheduler (2048, 8192, 32768), output lag (trtllm 1) and FP8 KV with --dtype fp8 (trtllm). Default: none (any calibration, vLLM's behaviour).",
+        "Engine modelled: vllm, sglang or trtllm. Picks its calibration with --calibration auto and its defaults: scheduler (trtllm: orca, reserving prompt + --max-output-tokens as GUARANTEED_NO_EVICT), token budget with that scheduler (2048, 8192, 16384), output lag (trtllm 1) and FP8 KV with --dtype fp8 (trtllm). Default: none (any calibration, vLLM's behaviour).",
         valueName: "NAME"))
     var engine: String?
 
