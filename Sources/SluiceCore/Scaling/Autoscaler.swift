@@ -76,8 +76,9 @@ public struct ConcurrencyTargetAutoscaler: Autoscaler {
         public init() {}
     }
 
-    /// The parameters.
-    public let parameters: Parameters
+    /// The parameters (a learning controller may retune the target and the scale-down delay between ticks; the
+    /// window history is kept).
+    public var parameters: Parameters
     private var samples: [Double] = []  // in-flight requests, one per tick, newest last
     private var recommendations: [Int] = []
     private var panicUntilSeconds = -Double.infinity

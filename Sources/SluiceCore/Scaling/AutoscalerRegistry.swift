@@ -31,16 +31,17 @@ public enum AutoscalerRegistry: Sendable {
             p.epochSeconds = try options.double("epoch", p.epochSeconds, in: 0.001...1e6)
             return QueueSLOAutoscaler(parameters: p)
         case "bandit":
-            try options.validate(scheduler: "bandit", allowed: ["learner", "cost-weight", "cost-budget", "epoch", "discount", "exploration", "horizon"])
+            try options.validate(scheduler: "bandit", allowed: ["learner", "cost-weight", "cost-budget", "epoch", "discount", "exploration", "horizon", "horizon-discount"])
             var p = DeepServeAgent.Parameters()
             let learner = try options.choice("learner", p.bandit.learner.rawValue, allowed: LinearBandit.Learner.allCases.map(\.rawValue))
             p.bandit.learner = LinearBandit.Learner(rawValue: learner) ?? .linUCB
             p.costWeight = try options.double("cost-weight", p.costWeight, in: 0...1e6)
             if options.values["cost-budget"] != nil { p.costBudgetUSDPerHour = try options.double("cost-budget", 0, in: 1e-9...1e9) }
-            p.epochSeconds = try options.double("epoch", p.epochSeconds, in: 0.001...1e6)
+            p.segmentSeconds = try options.double("epoch", p.segmentSeconds, in: 0.001...1e6)
             p.bandit.discount = try options.double("discount", p.bandit.discount, in: 0.5...1)
             p.bandit.explorationWidth = try options.double("exploration", p.bandit.explorationWidth, in: 0...1e3)
-            p.rewardHorizonEpochs = try options.int("horizon", p.rewardHorizonEpochs, in: 1...10_000)
+            p.outcomeLagSegments = try options.int("horizon", p.outcomeLagSegments, in: 0...10_000)
+            p.horizonDiscount = try options.double("horizon-discount", p.horizonDiscount, in: 0.01...1)
             return DeepServeAgent(parameters: p, seed: seed)
         default:
             throw .unknownName(kind: "autoscaler", name: name, valid: names)

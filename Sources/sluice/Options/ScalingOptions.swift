@@ -15,7 +15,7 @@ struct ScalingOptions: ParsableArguments {
         name: .customLong("autoscaler-option"),
         help: ArgumentHelp(
             "Override an autoscaler parameter, KEY=VALUE; repeatable.",
-            discussion: "concurrency: target, stable-window, panic-window, panic-threshold, scale-down-delay, scale-to-zero-grace, tick; queue-slo: target-attainment, high-kv, low-kv, keep-alive, epoch; fixed: replicas.",
+            discussion: "concurrency: target, stable-window, panic-window, panic-threshold, scale-down-delay, scale-to-zero-grace, tick; queue-slo: target-attainment, high-kv, low-kv, keep-alive, epoch; bandit: learner, cost-weight, cost-budget, epoch (seconds between arm choices), discount, exploration, horizon (segments to wait for outcomes), horizon-discount; fixed: replicas.",
             valueName: "KEY=VALUE"))
     var autoscalerOptions: [String] = []
 

@@ -1,64 +1,73 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `bandit`: a DeepServe++-style contextual-bandit controller for a serverless pool ("DeepServe: SLO-Aware and
 /// Cost-Aware Elastic Scheduling for Serverless Multi-Tenant LLM Inference", Research Square preprint
 /// 10.21203/rs.3.rs-9317057/v1; only its abstract is public, so everything below is Sluice's design following
-/// ALGORITHMS.md §3.3).
+/// ALGORITHMS.md §3.3 and issue 16).
 ///
-/// Every epoch it reads a normalised context (load, burstiness, queueing, KV use, warm/loading replicas, recent SLO
-/// attainment, prefix-cache hit ratio, prompt and predicted output lengths, GPU memory fragmentation) and picks one option per knob — the
-/// concurrency target per replica, warm standby replicas, keep-alive, the engine's max batch size and the prefix-cache
-/// eviction policy — with one ``LinearBandit`` per knob (factored, so learning does not wait on a 288-arm product).
-/// Provisioned replicas = ⌈in-flight requests / concurrency target⌉ + standby, held for the keep-alive before scaling
-/// down. A safety filter forbids batch sizes whose KV (batch × mean prompt-plus-output tokens) exceeds one replica's
-/// cache. The reward of an epoch is the SLO attainment of the requests that arrived in it (attributed when they finish,
-/// up to `rewardHorizonEpochs` later) minus `costWeight` × the pool's cost in that epoch as a share of its maximum;
-/// `costWeight` can adapt to a cost budget.
+/// **Scaling is Knative plus learned knobs.** The pool is sized by Knative's concurrency autoscaler
+/// (``ConcurrencyTargetAutoscaler``: stable and panic windows, scale-down delay, on its 2 s tick) whose concurrency
+/// target and scale-down delay (keep-alive), plus a number of warm standby replicas, form one *joint* scaling arm chosen
+/// every `segmentSeconds` by one ``LinearBandit``. The default arm (target 32, no standby, 60 s delay) *is* the Knative
+/// policy Sluice compares against, so the agent starts from it and prefers it on ties.
+///
+/// **Credit for what a decision causes.** A scaling arm is rewarded with the discounted mean of the segment rewards
+/// over its effect horizon (cold start plus the longest keep-alive; ``DelayedCreditLedger``): the SLO attainment of
+/// the requests that arrived in each segment minus `costWeight` × the GPU time billed during it (integrated over the
+/// segment, not sampled at its end). The engine knobs (max batch size, prefix-cache eviction) change throughput and so
+/// the pool size Knative's rule asks for: their bandits learn from the same return.
+///
+/// **Guardrail.** While requests wait for a replica or the recent SLO attainment is below `guardrailAttainment`, the
+/// pool is never smaller than what the Knative policy (default parameters, same history) would provision;
+/// ``guardrailOverrides`` counts the ticks where it had to step in.
 public struct DeepServeAgent: Autoscaler {
     /// The knobs and their options.
     public struct Parameters: Sendable, Hashable {
-        /// Decision epoch, seconds.
-        public var epochSeconds = 10.0
+        /// Knative's tick: seconds between pool sizings.
+        public var tickSeconds = 2.0
+        /// Seconds between arm choices (a decision segment).
+        public var segmentSeconds = 10.0
         /// λ: weight of the normalised cost against SLO attainment.
         public var costWeight = 0.5
         /// A cost budget in USD per hour for the pool: λ then grows while spending exceeds it and shrinks below it.
         public var costBudgetUSDPerHour: Double? = nil
-        /// Step of λ's adaptation per epoch, as a fraction of the relative overspend.
+        /// Step of λ's adaptation per segment, as a fraction of the relative overspend.
         public var costWeightStep = 0.05
-        /// Epochs after which an epoch's reward is settled with the outcomes known by then.
-        public var rewardHorizonEpochs = 6
-        /// In-flight requests per replica to aim for.
-        public var concurrencyTargets = [8.0, 16, 32, 64]
-        /// Warm replicas kept beyond the need.
-        public var warmStandby = [0, 1, 2]
-        /// Keep-alive before scaling down, seconds.
-        public var keepAliveSeconds = [10.0, 60, 240]
+        /// Segments to wait after a decision's horizon for its requests to finish before it is learned from.
+        public var outcomeLagSegments = 6
+        /// Effect horizon beyond the longest keep-alive: the cold start is added at run time, seconds.
+        public var extraHorizonSeconds = 0.0
+        /// γ per segment within the horizon.
+        public var horizonDiscount = 0.97
+        /// Concurrency targets per replica (Knative's `target`).
+        public var concurrencyTargets = [16.0, 32, 64]
+        /// Warm replicas kept beyond Knative's recommendation while there is traffic.
+        public var warmStandby = [0, 1]
+        /// Knative's scale-down delay (keep-alive), seconds.
+        public var keepAliveSeconds = [30.0, 60, 180]
         /// Engine max batch sizes (running sequences).
-        public var maxBatchSizes = [32, 64, 128, 256]
+        public var maxBatchSizes = [64, 128, 256]
         /// Prefix-cache eviction policies.
         public var evictionPolicies = PrefixCache.EvictionPolicy.allCases
-        /// The configuration tried first and preferred on ties (indices into the option lists): concurrency 32,
-        /// one standby, 60 s keep-alive, batch 256, LRU — Knative-like defaults.
-        public var defaultArms = [2, 1, 1, 3, 0]
-        /// SLO attainment below which the pool never shrinks (a safety filter on scaling down).
-        public var scaleDownFloorAttainment = 0.95
+        /// The scaling arm tried first and preferred on ties: Knative's defaults (target 32, no standby, 60 s delay).
+        public var defaultConcurrency = ConcurrencyTargetAutoscaler.Parameters().targetConcurrency
+        /// Standby of the default arm (Knative keeps none).
+        public var defaultStandby = 0
+        /// Keep-alive of the default arm (Knative's scale-down delay).
+        public var defaultKeepAliveSeconds = ConcurrencyTargetAutoscaler.Parameters().scaleDownDelaySeconds
+        /// Engine defaults: vLLM's max batch (256) and LRU eviction.
+        public var defaultMaxBatch = 256
+        /// SLO attainment below which the guardrail holds the pool at Knative's size or more.
+        public var guardrailAttainment = 0.95
         /// The learner.
         public var bandit = LinearBandit.Parameters()
         /// The defaults.
-        public init() {}
-    }
+        public init() { bandit.explorationWidth = Self.defaultExplorationWidth }
+        /// LinUCB's α for the agent (`exploration`).
+        public static let defaultExplorationWidth = 0.1
 
-    private struct EpochRecord: Sendable {
-        var epoch: Int
-        var context: [Double]
-        var arms: [Int]
-        var finished = 0
-        var met = 0
-        var costShare = 0.0
+        /// All scaling arms: (target, standby, keep-alive), target-major.
+        public var scalingArms: [(concurrency: Double, standby: Int, keepAliveSeconds: Double)] {
+            concurrencyTargets.flatMap { c in warmStandby.flatMap { s in keepAliveSeconds.map { (c, s, $0) } } }
+        }
     }
 
     /// Context features.
@@ -66,41 +75,51 @@ public struct DeepServeAgent: Autoscaler {
 
     /// The parameters.
     public let parameters: Parameters
-    private var bandits: [LinearBandit]
-    private var records: [EpochRecord] = []
-    private var arms: [Int]
+    private var scaling: LinearBandit
+    private var batchBandit: LinearBandit
+    private var evictionBandit: LinearBandit
+    private var credit: DelayedCreditLedger?
+    private var engineRecords: [(segment: Int, context: [Double], batch: Int, eviction: Int)] = []
+    private var knob: ConcurrencyTargetAutoscaler
+    private var knative = ConcurrencyTargetAutoscaler()
+    private var scalingArm: Int
+    private var batchArm: Int
+    private var evictionArm = 0
+    private var segment = -1
     private var costWeight: Double
     private var rateScale = 1.0
-    private var needs: [(seconds: Double, replicas: Int)] = []
-    /// Epochs whose reward was learned.
+    private var lastTickSeconds: Double?
+    /// Decisions (segments) whose return was learned.
     public private(set) var updates = 0
-    private var rewardBaseline = 0.0
-    /// Weight of the newest epoch in the running mean reward the bandits learn against.
-    public static let baselineSmoothing = 0.05
+    /// Ticks at which the guardrail raised the learned size to Knative's.
+    public private(set) var guardrailOverrides = 0
+    /// Ticks decided.
+    public private(set) var ticks = 0
 
     /// `bandit`.
     public var name: String { "bandit" }
-    /// The epoch.
-    public var epochSeconds: Double { parameters.epochSeconds }
+    /// Knative's tick.
+    public var epochSeconds: Double { parameters.tickSeconds }
 
     /// Creates the agent.
     public init(parameters: Parameters = Parameters(), seed: UInt64) {
         self.parameters = parameters
         costWeight = parameters.costWeight
-        let sizes = [
-            parameters.concurrencyTargets.count, parameters.warmStandby.count, parameters.keepAliveSeconds.count,
-            parameters.maxBatchSizes.count, parameters.evictionPolicies.count,
-        ]
-        bandits = sizes.enumerated().map { k, n in
-            LinearBandit(arms: n, dimension: Self.dimension, parameters: parameters.bandit, seed: seed &+ UInt64(k))
-        }
-        arms = sizes.map { _ in 0 }
+        let arms = parameters.scalingArms
+        scalingArm = Self.defaultArm(parameters)
+        batchArm = parameters.maxBatchSizes.firstIndex(of: parameters.defaultMaxBatch) ?? parameters.maxBatchSizes.count - 1
+        scaling = LinearBandit(arms: arms.count, dimension: Self.dimension, parameters: parameters.bandit, seed: seed)
+        batchBandit = LinearBandit(arms: parameters.maxBatchSizes.count, dimension: Self.dimension, parameters: parameters.bandit, seed: seed &+ 1)
+        evictionBandit = LinearBandit(arms: parameters.evictionPolicies.count, dimension: Self.dimension, parameters: parameters.bandit, seed: seed &+ 2)
+        knob = ConcurrencyTargetAutoscaler()
+        knative.parameters.tickSeconds = parameters.tickSeconds
+        knob.parameters.tickSeconds = parameters.tickSeconds
     }
 
     /// The options in force: concurrency target, standby, keep-alive, max batch, eviction policy.
     public var currentArms: (concurrency: Double, standby: Int, keepAliveSeconds: Double, maxBatch: Int, eviction: PrefixCache.EvictionPolicy) {
-        let p = parameters
-        return (p.concurrencyTargets[arms[0]], p.warmStandby[arms[1]], p.keepAliveSeconds[arms[2]], p.maxBatchSizes[arms[3]], p.evictionPolicies[arms[4]])
+        let s = parameters.scalingArms[scalingArm]
+        return (s.concurrency, s.standby, s.keepAliveSeconds, parameters.maxBatchSizes[batchArm], parameters.evictionPolicies[evictionArm])
     }
 
     /// The engine settings of the current arms.
@@ -121,56 +140,85 @@ public struct DeepServeAgent: Autoscaler {
         ]
     }
 
-    /// Learns from settled epochs, picks the arms for this one and sizes the pool.
+    /// Bills the last tick, starts a segment (learning from settled ones, choosing arms) when one is due, and sizes
+    /// the pool with Knative's rule under the chosen arm, never below Knative's own size while SLOs slip.
     public mutating func desiredReplicas(_ state: PoolState) -> Int {
-        let epoch = Int((state.nowSeconds / parameters.epochSeconds).rounded(.down))
-        // The epoch that just ended cost what was provisioned during it.
-        let share = Double(state.warm + state.loading + state.draining) / Double(max(state.maxReplicas, 1))
-        if let last = records.indices.last { records[last].costShare = share }
+        ticks += 1
+        let now = state.nowSeconds
+        let maxReplicas = Double(max(state.maxReplicas, 1))
+        if var ledger = credit, let last = lastTickSeconds {
+            let billed = Double(state.warm + state.loading + state.draining) * (now - last)
+            ledger.bill(costShare: billed / (maxReplicas * parameters.segmentSeconds))
+            credit = ledger
+        }
+        lastTickSeconds = now
+        let index = Int((now / parameters.segmentSeconds).rounded(.down))
+        if index != segment { startSegment(index, state) }
+        let arm = parameters.scalingArms[scalingArm]
+        knob.parameters.targetConcurrency = arm.concurrency
+        knob.parameters.scaleDownDelaySeconds = arm.keepAliveSeconds
+        var want = knob.desiredReplicas(state)
+        if want > 0 { want += arm.standby }
+        let knativeWant = knative.desiredReplicas(state)
+        let slipping = state.pendingRequests > 0 || (state.recentSLOAttainment ?? 1) < parameters.guardrailAttainment
+        if slipping && want < knativeWant {
+            want = knativeWant
+            guardrailOverrides += 1
+        }
+        return want
+    }
+
+    private mutating func startSegment(_ index: Int, _ state: PoolState) {
+        segment = index
+        if credit == nil {
+            let longest = parameters.keepAliveSeconds.max() ?? 60
+            let horizon = Int(((state.coldStartSeconds + longest + parameters.extraHorizonSeconds) / parameters.segmentSeconds).rounded(.up))
+            credit = DelayedCreditLedger(
+                horizonSegments: max(1, horizon), outcomeLagSegments: parameters.outcomeLagSegments, discount: parameters.horizonDiscount)
+        }
         adaptCostWeight(state)
-        settle(before: epoch - parameters.rewardHorizonEpochs)
+        learn(current: index)
         let x = context(state)
-        let kvPerSequence = max(state.meanPromptTokens + state.meanPredictedOutputTokens, 1)
-        let allowedBatch = parameters.maxBatchSizes.map { Double($0) * kvPerSequence <= Double(state.kvCapacityTokens) || state.kvCapacityTokens == 0 }
-        for k in bandits.indices {
-            let mask: [Bool]? = k == 3 ? (allowedBatch.contains(true) ? allowedBatch : nil) : nil
-            let preferred = k < parameters.defaultArms.count ? parameters.defaultArms[k] : nil
-            arms[k] = bandits[k].choose(x, allowed: mask, preferred: preferred)
-        }
-        records.append(EpochRecord(epoch: epoch, context: x, arms: arms))
-        let a = currentArms
-        var need = Int((Double(state.inFlightRequests) / a.concurrency).rounded(.up))
-        if need > 0 || state.pendingRequests > 0 { need = max(need, 1) + a.standby }
-        // Keep-alive: the highest need of the last keep-alive seconds.
-        needs.append((state.nowSeconds, need))
-        needs.removeAll { $0.seconds < state.nowSeconds - a.keepAliveSeconds }
-        var desired = needs.map(\.replicas).max() ?? need
-        // Safety filter: no shrinking while requests wait for a replica or SLOs are being missed.
-        if state.pendingRequests > 0 || (state.recentSLOAttainment ?? 1) < parameters.scaleDownFloorAttainment {
-            desired = max(desired, state.provisioned)
-        }
-        return desired
+        scalingArm = scaling.choose(x, preferred: Self.defaultArm(parameters))
+        // No KV mask on the batch size: the old filter (batch × mean tokens within one replica's cache) forbade vLLM's
+        // default of 256 on long-prompt traffic, and the smaller batches it forced cost 2-8 points of SLO attainment
+        // at the same GPU hours; the engine's own preemption handles KV pressure.
+        batchArm = batchBandit.choose(x, preferred: parameters.maxBatchSizes.firstIndex(of: parameters.defaultMaxBatch))
+        evictionArm = evictionBandit.choose(x, preferred: 0)
+        credit?.open(index: index, context: x, arm: scalingArm)
+        engineRecords.append((index, x, batchArm, evictionArm))
     }
 
-    /// Attributes a finished request to the epoch it arrived in.
+    /// The index of the Knative arm among `p.scalingArms` (the first arm when the lists do not hold it).
+    static func defaultArm(_ p: Parameters) -> Int {
+        p.scalingArms.firstIndex { $0.concurrency == p.defaultConcurrency && $0.standby == p.defaultStandby && $0.keepAliveSeconds == p.defaultKeepAliveSeconds } ?? 0
+    }
+
+    /// Attributes a finished request to the segment it arrived in (`epoch` counts ticks).
     public mutating func observe(admittedAtEpoch epoch: Int, sloMet: Bool) {
-        guard let i = records.lastIndex(where: { $0.epoch == epoch }) else { return }
-        records[i].finished += 1
-        if sloMet { records[i].met += 1 }
+        let index = Int((Double(epoch) * parameters.tickSeconds / parameters.segmentSeconds).rounded(.down))
+        credit?.observe(arrivedInSegment: index, sloMet: sloMet)
     }
 
-    private mutating func settle(before epoch: Int) {
-        while let first = records.first, first.epoch < epoch {
-            records.removeFirst()
-            guard first.finished > 0 else { continue }  // nothing arrived: no evidence about the arms
-            let reward = Double(first.met) / Double(first.finished) - costWeight * first.costShare
-            // Learn the advantage over the running mean reward: untried arms (estimate 0) then sit at the mean, not
-            // far below it, so exploration is not starved by a good first arm.
-            if updates == 0 { rewardBaseline = reward }
-            for k in bandits.indices { bandits[k].update(arm: first.arms[k], context: first.context, reward: reward - rewardBaseline) }
-            rewardBaseline += Self.baselineSmoothing * (reward - rewardBaseline)
+    private mutating func learn(current: Int) {
+        guard var ledger = credit else { return }
+        for s in ledger.settle(current: current, costWeight: costWeight) {
+            // Raw returns, no running-mean baseline: an untried arm's estimate stays at 0, below any arm that earns SLO
+            // attainment, so only the confidence bonus (`exploration`) moves the agent off the Knative arm; with a
+            // baseline, every below-average segment of the default arm made untried arms look better (issue 16).
+            scaling.update(arm: s.arm, context: s.context, reward: s.value)
+            // The engine knobs change throughput, so what they cost shows up in the pool's size over the same horizon:
+            // they learn from the same return, not from their segment's attainment alone (which favoured small batches
+            // that need more replicas).
+            while let first = engineRecords.first, first.segment <= s.index {
+                engineRecords.removeFirst()
+                guard first.segment == s.index else { continue }
+                batchBandit.update(arm: first.batch, context: first.context, reward: s.value)
+                evictionBandit.update(arm: first.eviction, context: first.context, reward: s.value)
+            }
             updates += 1
         }
+        credit = ledger
     }
 
     private mutating func adaptCostWeight(_ state: PoolState) {
