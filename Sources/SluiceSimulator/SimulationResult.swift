@@ -76,6 +76,8 @@ public struct SimulationResult: Sendable {
     public var fragmentationFailures = 0
     /// Tenants with budgets: what they spent and what the budget refused or downgraded.
     public var tenants: [String: TenantReport] = [:]
+    /// What each pool's learning autoscaler did, by pool (empty: none learned).
+    public var autoscalerDecisions: [String: AutoscalerDecisionReport] = [:]
     /// The request-level scheduler in front of the engines (`nil`: requests went straight in).
     public var requestScheduler: String?
     /// The latency predictor's error against measured latencies, when a request-level scheduler ran.

@@ -39,6 +39,7 @@ extension SimulationRun {
             TenantReport(spentUSD: a.totalUSD, tokens: a.totalTokens, rejectedForBudget: a.rejected, downgraded: a.downgraded, peakBudgetShare: a.peakShare)
         }
         result.coldStarts = elastic.coldStarts
+        for pool in elastic.pools { if let r = pool.autoscaler?.decisionReport { result.autoscalerDecisions[pool.name] = r } }
         result.inventoryCostUSD = elastic.inventoryCostUSD
         result.inventoryGPUHours = elastic.inventoryGPUHours
         result.placementFailures = elastic.placementFailures

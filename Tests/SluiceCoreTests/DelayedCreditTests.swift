@@ -76,6 +76,8 @@ import Testing
         var knative = ConcurrencyTargetAutoscaler()
         for s in Self.states() { #expect(agent.desiredReplicas(s) == knative.desiredReplicas(s), "at \(s.nowSeconds) s") }
         #expect(agent.guardrailOverrides == 0)
+        let report = agent.decisionReport
+        #expect(report?.armShares == ["target 32, standby 0, keep-alive 60 s": 1.0] && report?.ticks == Self.states().count)
         // With every arm available, the agent starts on the Knative arm and prefers it on ties.
         let fresh = DeepServeAgent(seed: 1).currentArms
         #expect(fresh.concurrency == 32 && fresh.standby == 0 && fresh.keepAliveSeconds == 60 && fresh.maxBatch == 256)
@@ -96,6 +98,7 @@ import Testing
             if slipping { #expect(want >= floor, "at \(s.nowSeconds) s") } else if want < floor { leaner += 1 }
         }
         #expect(agent.guardrailOverrides > 0, "the guardrail stepped in")
+        #expect(agent.decisionReport?.guardrailOverrides == agent.guardrailOverrides)
         #expect(leaner > 0, "outside slips the learned arm is used")
     }
 }

@@ -147,8 +147,13 @@ struct GatewayHardeningTests {
         }
     }
 
+    /// The read timeout the silent-upstream tests run with: long enough that the stalling upstream's head (sent at
+    /// once) always beats it on a loaded 2-core machine running the suite in parallel (at 2 s the head sometimes lost,
+    /// the upstream was marked down and the test saw 503), short enough for the tests' 20 s bound.
+    static let stallReadTimeoutSeconds = 5.0
+
     @Test func aSilentUpstreamEndsTheStreamWithAnError() async throws {
-        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = 2 }) { base in
+        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = Self.stallReadTimeoutSeconds }) { base in
             let start = ContinuousClock.now
             let r = try await G.post(base + "/v1/chat/completions", #"{"model":"tiny","stream":true,"messages":[{"role":"user","content":"x"}]}"#)
             #expect(r.status == 200 && r.body.contains("upstream_timeout"), "\(r.body)")
@@ -210,7 +215,7 @@ struct GatewayHardeningTests {
         refused.timeoutSeconds = 5
         #expect(try await LoadGenerator.run(refused).statuses["connection_error"] == 2)
         // The read timeout leaves a loaded machine time to deliver the head (a timeout before it fails the upstream over).
-        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = 2 }) { base in
+        try await G.withGateway(upstreams: [("stall", false)], configure: { c in c.limits.upstreamReadTimeoutSeconds = Self.stallReadTimeoutSeconds }) { base in
             // Streams end with the gateway's SSE error event: 200, but not a success.
             var broken = LoadGenerator.Plan(baseURL: base, model: "tiny", rate: 20, durationSeconds: 0.1)
             broken.streamShare = 1

@@ -46,6 +46,10 @@ struct GatewayTests {
             var configured = config
             // One health check at start-up, none during a test: a loaded machine must not mark a fake upstream down.
             configured.loadPollSeconds = 3600
+            // With no health checks to bring an upstream back, a connection that a loaded machine (the whole suite in
+            // parallel on 2 cores) is slow to set up must not mark a fake upstream down for the rest of the test.
+            // Refused connections still fail at once.
+            configured.limits.upstreamConnectTimeoutSeconds = Self.testConnectTimeoutSeconds
             configure(&configured)
             // The gateway's own upstream client (fails fast on refused connections, times out silent upstreams).
             let client = Gateway.upstreamClient(for: configured)
@@ -105,13 +109,13 @@ struct GatewayTests {
                 })
             }
             if name.hasPrefix("flood") {
-                // Streams 16 MB in 16 KB chunks as fast as the gateway takes them (more than the socket buffers between
+                // Streams floodChunks × 16 KB as fast as the gateway takes them (more than the socket buffers between
                 // a gateway and a client that does not read), then a small chunk every 100 ms, without hogging the
                 // test process; records when its writes start failing.
                 let chunk = "data: {\"choices\":[{\"delta\":{\"content\":\"" + String(repeating: "x", count: 16_000) + "\"}}]}\n\n"
                 return Response(status: .ok, headers: [.contentType: "text/event-stream"], body: ResponseBody { writer in
                     do {
-                        for _ in 0..<1000 { try await writer.write(ByteBuffer(string: chunk)) }
+                        for _ in 0..<Self.floodChunks { try await writer.write(ByteBuffer(string: chunk)) }
                         while true {
                             try await writer.write(ByteBuffer(string: "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"))
                             try await Task.sleep(for: .milliseconds(100))
@@ -159,6 +163,13 @@ struct GatewayTests {
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { onRunning($0.localAddress?.port ?? 0) })
     }
+
+    /// 16 KB chunks the `flood` upstream sends at full speed: 4 MB, more than the loopback socket buffers between a
+    /// gateway and a client that does not read, and little enough not to starve the tests running beside it.
+    static let floodChunks = 256
+
+    /// Upstream connect timeout of the test gateways (the default is 2 s).
+    static let testConnectTimeoutSeconds = 10.0
 
     /// Time the servers get to take up accepted connections before a test's gateway is cancelled.
     static let settleBeforeShutdownMilliseconds = 300

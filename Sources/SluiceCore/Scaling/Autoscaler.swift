@@ -13,6 +13,23 @@ public protocol Autoscaler: Sendable {
     mutating func observe(admittedAtEpoch epoch: Int, sloMet: Bool)
     /// Engine settings the autoscaler wants on the pool's replicas now (`nil`: leave them).
     var engineSettings: EngineSettings? { get }
+    /// What a learning autoscaler did over its run (`nil`: nothing to report).
+    var decisionReport: AutoscalerDecisionReport? { get }
+}
+
+/// What a learning autoscaler did: how often each configuration was in force, how many decisions it learned from and
+/// how often its guardrail overrode it (issue 16 asks for the last).
+public struct AutoscalerDecisionReport: Sendable, Hashable, Codable {
+    /// Sizing decisions (ticks).
+    public var ticks = 0
+    /// Decisions whose return was learned.
+    public var updates = 0
+    /// Ticks at which the guardrail raised the learned size to the reference policy's.
+    public var guardrailOverrides = 0
+    /// Share of ticks each scaling configuration was in force, by its description.
+    public var armShares: [String: Double] = [:]
+    /// Creates an empty report.
+    public init() {}
 }
 
 /// Engine settings an autoscaler may change at run time.
@@ -33,6 +50,8 @@ extension Autoscaler {
     public mutating func observe(admittedAtEpoch epoch: Int, sloMet: Bool) {}
     /// Default: none.
     public var engineSettings: EngineSettings? { nil }
+    /// Default: none.
+    public var decisionReport: AutoscalerDecisionReport? { nil }
 }
 
 /// A fixed number of replicas (the static configurations a sweep compares).

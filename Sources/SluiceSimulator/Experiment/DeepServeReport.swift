@@ -23,6 +23,8 @@ public struct DeepServeReport: Sendable, Codable {
         public var coldStarts: Int
         /// Billed GPU-hours.
         public var gpuHours: Double
+        /// Ticks at which a learning policy's guardrail raised its size to Knative's (absent: not a learning policy).
+        public var guardrailOverrides: Int?
 
         init(_ r: SimulationResult) {
             p99LatencySeconds = r.metrics.overall.e2e.summary().p99
@@ -33,6 +35,8 @@ public struct DeepServeReport: Sendable, Codable {
             sloAttainment = r.metrics.overall.sloAttainment
             coldStarts = r.coldStarts
             gpuHours = r.gpuHours
+            let decisions = r.autoscalerDecisions.values
+            guardrailOverrides = decisions.isEmpty ? nil : decisions.reduce(0) { $0 + $1.guardrailOverrides }
         }
     }
 

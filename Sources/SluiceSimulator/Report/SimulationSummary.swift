@@ -112,6 +112,8 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
     public var distributions: RunDistributions?
     /// The step-time model and calibration of each distinct replica configuration.
     public var stepModels: [StepModelProvenance] = []
+    /// What each pool's learning autoscaler did (absent: none learned).
+    public var autoscalerDecisions: [String: AutoscalerDecisionReport]?
     /// What each distinct replica configuration ran with: its scheduler, token budget and KV-cache size.
     public var engines: [EngineSetting] = []
     /// Whether any replica ran on uncalibrated datasheet defaults (its latencies are then rough).
@@ -169,6 +171,7 @@ public struct SimulationSummary: Sendable, Codable, Hashable {
         latencyPrediction = r.latencyPrediction
         distributions = RunDistributions(r)
         stepModels = r.stepModels
+        autoscalerDecisions = r.autoscalerDecisions.isEmpty ? nil : r.autoscalerDecisions
         var settings = Set<EngineSetting>()
         engines = r.replicas.map {
             EngineSetting(deployment: $0.label, scheduler: $0.scheduler, maxBatchedTokens: $0.maxBatchedTokens, kvBlocks: $0.kvBlocks)

@@ -85,12 +85,13 @@ enum DeepServeReportPrinter {
         var out = "Elastic serving (DeepServe++ setting): pools of 1 to \(r.maxReplicas) replicas, best static = cheapest meeting \(percent(r.targetAttainment)) SLO\n"
         for s in r.scenarios {
             out += "\n== \(s.name) on \(s.deployment), \(s.requests) requests (best static: \(s.bestStatic))\n"
-            var t = TextTable(["policy", "SLO", "P99 E2E s", "P99 TTFT s", "GPU util", "$/request", "x lower bound", "GPU-h", "cold starts"])
+            var t = TextTable(["policy", "SLO", "P99 E2E s", "P99 TTFT s", "GPU util", "$/request", "x lower bound", "GPU-h", "cold starts", "guardrail"])
             for p in s.policies {
                 guard let row = s.rows[p] else { continue }
                 let ratio = s.costLowerBoundUSD > 0 ? row.costUSD / s.costLowerBoundUSD : 0
                 t.add([p, percent(row.sloAttainment), fixed(row.p99LatencySeconds, 2), fixed(row.p99TTFTSeconds, 2), percent(row.gpuUtilization),
-                       fixed(row.costPerRequestUSD * 1000, 3) + "m", fixed(ratio, 2), fixed(row.gpuHours, 2), "\(row.coldStarts)"])
+                       fixed(row.costPerRequestUSD * 1000, 3) + "m", fixed(ratio, 2), fixed(row.gpuHours, 2), "\(row.coldStarts)",
+                       row.guardrailOverrides.map { "\($0) ticks" } ?? "-"])
             }
             out += t.render()
             out += "cost lower bound $\(fixed(s.costLowerBoundUSD, 3)) (the work at peak efficiency, no idle GPU)\n"

@@ -31,6 +31,10 @@ enum SummaryPrinter {
         }
         if let h = s.prefixCacheHitRatio { out += "prefix cache: \(percent(h)) of prompt tokens hit\n" }
         if s.coldStarts > 0 { out += "cold starts \(s.coldStarts)\n" }
+        for (pool, d) in (s.autoscalerDecisions ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let arms = d.armShares.sorted { $0.value > $1.value }.map { "\($0.key) \(percent($0.value))" }.joined(separator: "; ")
+            out += "autoscaler on \(pool): \(d.updates) decisions learned from, guardrail overrode \(d.guardrailOverrides) of \(d.ticks) ticks; in force: \(arms)\n"
+        }
         for (name, t) in (s.tenants ?? [:]).sorted(by: { $0.key < $1.key }) {
             out += "tenant \(name): $\(fixed(t.spentUSD, 4)) for \(Int(t.tokens)) tokens, peak \(percent(t.peakBudgetShare)) of a period's budget, "
             out += "\(t.rejectedForBudget) refused, \(t.downgraded) downgraded\n"

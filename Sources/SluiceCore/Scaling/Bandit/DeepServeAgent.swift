@@ -95,6 +95,7 @@ public struct DeepServeAgent: Autoscaler {
     public private(set) var guardrailOverrides = 0
     /// Ticks decided.
     public private(set) var ticks = 0
+    private var ticksByArm: [Int]
 
     /// `bandit`.
     public var name: String { "bandit" }
@@ -108,6 +109,7 @@ public struct DeepServeAgent: Autoscaler {
         let arms = parameters.scalingArms
         scalingArm = Self.defaultArm(parameters)
         batchArm = parameters.maxBatchSizes.firstIndex(of: parameters.defaultMaxBatch) ?? parameters.maxBatchSizes.count - 1
+        ticksByArm = Array(repeating: 0, count: arms.count)
         scaling = LinearBandit(arms: arms.count, dimension: Self.dimension, parameters: parameters.bandit, seed: seed)
         batchBandit = LinearBandit(arms: parameters.maxBatchSizes.count, dimension: Self.dimension, parameters: parameters.bandit, seed: seed &+ 1)
         evictionBandit = LinearBandit(arms: parameters.evictionPolicies.count, dimension: Self.dimension, parameters: parameters.bandit, seed: seed &+ 2)
@@ -155,6 +157,7 @@ public struct DeepServeAgent: Autoscaler {
         let index = Int((now / parameters.segmentSeconds).rounded(.down))
         if index != segment { startSegment(index, state) }
         let arm = parameters.scalingArms[scalingArm]
+        ticksByArm[scalingArm] += 1
         knob.parameters.targetConcurrency = arm.concurrency
         knob.parameters.scaleDownDelaySeconds = arm.keepAliveSeconds
         var want = knob.desiredReplicas(state)
@@ -187,6 +190,19 @@ public struct DeepServeAgent: Autoscaler {
         evictionArm = evictionBandit.choose(x, preferred: 0)
         credit?.open(index: index, context: x, arm: scalingArm)
         engineRecords.append((index, x, batchArm, evictionArm))
+    }
+
+    /// Ticks, learned decisions, guardrail overrides and the share of ticks each scaling arm was in force.
+    public var decisionReport: AutoscalerDecisionReport? {
+        var r = AutoscalerDecisionReport()
+        r.ticks = ticks
+        r.updates = updates
+        r.guardrailOverrides = guardrailOverrides
+        for (i, a) in parameters.scalingArms.enumerated() where ticksByArm[i] > 0 {
+            let name = "target \(Int(a.concurrency)), standby \(a.standby), keep-alive \(Int(a.keepAliveSeconds)) s"
+            r.armShares[name] = Double(ticksByArm[i]) / Double(max(ticks, 1))
+        }
+        return r
     }
 
     /// The index of the Knative arm among `p.scalingArms` (the first arm when the lists do not hold it).
