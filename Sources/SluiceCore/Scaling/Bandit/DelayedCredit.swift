@@ -43,7 +43,9 @@ public struct DelayedCreditLedger: Sendable {
     public struct Settled: Sendable, Hashable {
         /// The segment's index.
         public var index: Int
+        /// The context its arm was chosen in.
         public var context: [Double]
+        /// The arm chosen.
         public var arm: Int
         /// `G_k` above.
         public var value: Double
