@@ -24,5 +24,7 @@ import Testing
         }
         #expect(EngineProfile.trtllm.kvDtype(weights: "fp8") == "fp8")
         #expect(EngineProfile.vllm.kvDtype(weights: "fp8") == "bf16")
+        #expect(EngineProfile.trtllm.maxBatchedTokens(scheduler: "ORCA") == EngineProfile.trtllm.maxBatchedTokens)
+        #expect(EngineProfile.trtllm.maxBatchedTokens(scheduler: "sarathi") == nil)
     }
 }

@@ -59,6 +59,12 @@ public struct EngineProfile: Sendable, Hashable {
         return profile
     }
 
+    /// The token budget this engine gives `scheduler` when `--chunk-size` is not given: its own for its own admission
+    /// policy (names compared case-insensitively), `nil` (the scheduler's default) for any other.
+    public func maxBatchedTokens(scheduler: String) -> Int? {
+        scheduler.lowercased() == self.scheduler ? maxBatchedTokens : nil
+    }
+
     /// The KV-cache precision this engine uses with `weights` ("bf16" or "fp8") when none is asked for.
     public func kvDtype(weights: String) -> String {
         kvCacheFollowsWeights ? weights : "bf16"

@@ -164,7 +164,7 @@ struct FleetOptions: ParsableArguments {
             throw SluiceError.invalidValue(field: "--gpu-memory-utilization", value: "\(gpuMemoryUtilization)", allowed: "a fraction in (0, 1]")
         }
         let profile = try engineProfile()
-        let engineBudget = scheduler != nil && scheduler == profile?.scheduler ? profile?.maxBatchedTokens : nil
+        let engineBudget = scheduler.flatMap { profile?.maxBatchedTokens(scheduler: $0) }
         return EngineLimits(
             maxBatchedTokens: chunkSize ?? engineBudget, maxRunningSequences: maxNumSeqs, blockSizeTokens: blockSize, kvBlocks: kvBlocks,
             gpuMemoryUtilization: gpuMemoryUtilization, maxModelLenTokens: maxModelLen, maxOutputTokens: maxOutputTokens,
